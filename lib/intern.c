@@ -1,0 +1,148 @@
+/*
+ * intern.c - frame names to dense ids, in an open-addressing table.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fg/arena.h"
+#include "fg/error.h"
+#include "fg/intern.h"
+#include "internal.h"
+
+struct sym {
+	const char *str;
+	uint32_t len;		/* names are capped at 4 GiB - 1 bytes */
+	uint32_t hlo;		/* low half of the hash: the home slot */
+};
+
+struct fg_symtab {
+	struct fg_arena arena;
+	struct sym *syms;	/* by id */
+	size_t nsyms, symcap;
+	/* high half of the hash << 32 | id + 1; 0 is empty */
+	uint64_t *slots;
+	size_t mask;		/* slots has mask + 1 entries, a power of 2 */
+};
+
+struct fg_symtab *
+fg_symtab_new(void)
+{
+	struct fg_symtab *t = fg_xcalloc(1, sizeof(*t));
+
+	fg_arena_init(&t->arena);
+	t->mask = 1023;
+	t->slots = fg_xcalloc(t->mask + 1, sizeof(*t->slots));
+	return t;
+}
+
+void
+fg_symtab_free(struct fg_symtab *t)
+{
+	if (t == NULL)
+		return;
+	fg_arena_release(&t->arena);
+	free(t->syms);
+	free(t->slots);
+	free(t);
+}
+
+static void
+grow(struct fg_symtab *t)
+{
+	size_t nmask = t->mask * 2 + 1, i;
+	uint64_t *ns = fg_xcalloc(nmask + 1, sizeof(*ns));
+
+	for (i = 0; i <= t->mask; i++) {
+		uint64_t v = t->slots[i];
+		size_t j;
+
+		if (v == 0)
+			continue;
+		j = t->syms[(uint32_t)v - 1].hlo & nmask;
+		while (ns[j] != 0)
+			j = (j + 1) & nmask;
+		ns[j] = v;
+	}
+	free(t->slots);
+	t->slots = ns;
+	t->mask = nmask;
+}
+
+static inline size_t
+probe(const struct fg_symtab *t, const char *s, size_t n, uint64_t h)
+{
+	uint64_t tag = h >> 32 << 32, v;
+	size_t j = (uint32_t)h & t->mask;
+
+	while ((v = t->slots[j]) != 0) {
+		if ((v & 0xffffffff00000000ULL) == tag) {
+			const struct sym *y = &t->syms[(uint32_t)v - 1];
+
+			if (y->len == n && fg_bytes_eq(y->str, s, n))
+				return j;
+		}
+		j = (j + 1) & t->mask;
+	}
+	return j;
+}
+
+uint32_t
+fg_intern(struct fg_symtab *t, const char *s, size_t n)
+{
+	uint64_t h = fg_hash_bytes(s, n);
+	size_t j = probe(t, s, n, h);
+	struct sym *y;
+
+	if (t->slots[j] != 0)
+		return (uint32_t)t->slots[j] - 1;
+	if (t->nsyms >= FG_SYMTAB_MAX_ID || n > UINT32_MAX - 1)
+		fg_xmalloc(SIZE_MAX);	/* beyond what ids can name */
+	if (t->nsyms == t->symcap) {
+		t->symcap = t->symcap ? t->symcap * 2 : 256;
+		t->syms = fg_xreallocarray(t->syms, t->symcap,
+					   sizeof(*t->syms));
+	}
+	y = &t->syms[t->nsyms];
+	y->str = fg_arena_strndup(&t->arena, s, n);
+	y->len = (uint32_t)n;
+	y->hlo = (uint32_t)h;
+	t->slots[j] = (h >> 32 << 32) | (uint64_t)++t->nsyms;
+	if (t->nsyms * 2 > t->mask)
+		grow(t);
+	return (uint32_t)(t->nsyms - 1);
+}
+
+uint32_t
+fg_symtab_find(const struct fg_symtab *t, const char *s, size_t n)
+{
+	size_t j = probe(t, s, n, fg_hash_bytes(s, n));
+
+	return t->slots[j] ? (uint32_t)t->slots[j] - 1 : UINT32_MAX;
+}
+
+size_t
+fg_symtab_count(const struct fg_symtab *t)
+{
+	return t->nsyms;
+}
+
+const char *
+fg_symtab_str(const struct fg_symtab *t, uint32_t id, size_t *len)
+{
+	if (len != NULL)
+		*len = t->syms[id].len;
+	return t->syms[id].str;
+}
+
+size_t
+fg_symtab_len(const struct fg_symtab *t, uint32_t id)
+{
+	return t->syms[id].len;
+}
+
+size_t
+fg_symtab_bytes(const struct fg_symtab *t)
+{
+	return t->arena.used + t->symcap * sizeof(*t->syms) +
+	       (t->mask + 1) * sizeof(*t->slots);
+}

@@ -1,0 +1,550 @@
+/*
+ * stacks.c - the stack table: an open-addressing hash of frame-id arrays,
+ * and the sort that puts stacks in folded-text order.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fg/arena.h"
+#include "fg/error.h"
+#include "fg/stacks.h"
+#include "internal.h"
+
+struct entry {
+	const uint32_t *ids;	/* in the arena */
+	uint32_t n;
+	uint32_t hlo;		/* low half of the hash: the home slot */
+};
+
+struct fg_stacks {
+	struct fg_symtab *syms;
+	unsigned ncols;
+	struct fg_arena arena;
+	struct entry *entries;	/* by index, in insertion order */
+	struct fg_count *counts;	/* ncols per entry */
+	size_t n, cap;
+	/* high half of the hash << 32 | index + 1; 0 is empty */
+	uint64_t *slots;
+	size_t mask;
+};
+
+static const uint32_t no_ids[1];
+
+struct fg_stacks *
+fg_stacks_new(struct fg_symtab *syms, unsigned ncols)
+{
+	struct fg_stacks *s;
+
+	if (syms == NULL || ncols < 1 || ncols > FG_STACKS_MAX_COLS)
+		return NULL;
+	s = fg_xcalloc(1, sizeof(*s));
+	s->syms = syms;
+	s->ncols = ncols;
+	fg_arena_init(&s->arena);
+	s->mask = 1023;
+	s->slots = fg_xcalloc(s->mask + 1, sizeof(*s->slots));
+	return s;
+}
+
+void
+fg_stacks_free(struct fg_stacks *s)
+{
+	if (s == NULL)
+		return;
+	fg_arena_release(&s->arena);
+	free(s->entries);
+	free(s->counts);
+	free(s->slots);
+	free(s);
+}
+
+struct fg_symtab *
+fg_stacks_symtab(const struct fg_stacks *s)
+{
+	return s->syms;
+}
+
+unsigned
+fg_stacks_ncols(const struct fg_stacks *s)
+{
+	return s->ncols;
+}
+
+size_t
+fg_stacks_count(const struct fg_stacks *s)
+{
+	return s->n;
+}
+
+static void
+grow_slots(struct fg_stacks *s)
+{
+	size_t nmask = s->mask * 2 + 1, i;
+	uint64_t *ns = fg_xcalloc(nmask + 1, sizeof(*ns));
+
+	for (i = 0; i <= s->mask; i++) {
+		uint64_t v = s->slots[i];
+		size_t j;
+
+		if (v == 0)
+			continue;
+		j = s->entries[(uint32_t)v - 1].hlo & nmask;
+		while (ns[j] != 0)
+			j = (j + 1) & nmask;
+		ns[j] = v;
+	}
+	free(s->slots);
+	s->slots = ns;
+	s->mask = nmask;
+}
+
+/* Returns the slot holding the stack, or the empty slot where it goes. */
+static size_t
+lookup(const struct fg_stacks *s, const uint32_t *ids, size_t n, uint64_t h)
+{
+	uint64_t tag = h >> 32 << 32;
+	size_t j = (uint32_t)h & s->mask;
+	uint64_t v;
+
+	while ((v = s->slots[j]) != 0) {
+		if ((v & 0xffffffff00000000ULL) == tag) {
+			const struct entry *e = &s->entries[(uint32_t)v - 1];
+
+			if (e->n == n &&
+			    fg_bytes_eq(e->ids, ids, n * sizeof(*ids)))
+				return j;
+		}
+		j = (j + 1) & s->mask;
+	}
+	return j;
+}
+
+static size_t
+insert(struct fg_stacks *s, const uint32_t *ids, size_t n, uint64_t h,
+       size_t j)
+{
+	struct entry *e;
+	const uint32_t *stored = no_ids;
+	uint32_t *copy;
+
+	if (n > UINT32_MAX || s->n >= UINT32_MAX - 1)
+		fg_xmalloc(SIZE_MAX);	/* more than indexes can name */
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 1024;
+		s->entries = fg_xreallocarray(s->entries, s->cap,
+					      sizeof(*s->entries));
+		s->counts = fg_xreallocarray(s->counts, s->cap * s->ncols,
+					     sizeof(*s->counts));
+	}
+	if (n > 0) {
+		copy = fg_arena_alloc4(&s->arena, n * sizeof(*ids));
+		memcpy(copy, ids, n * sizeof(*ids));
+		stored = copy;
+	}
+	e = &s->entries[s->n];
+	e->ids = stored;
+	e->n = (uint32_t)n;
+	e->hlo = (uint32_t)h;
+	memset(&s->counts[s->n * s->ncols], 0,
+	       s->ncols * sizeof(*s->counts));
+	s->slots[j] = (h >> 32 << 32) | (uint64_t)(s->n + 1);
+	s->n++;
+	if (s->n * 2 > s->mask)
+		grow_slots(s);
+	return s->n - 1;
+}
+
+int
+fg_stacks_add(struct fg_stacks *s, const uint32_t *ids, size_t n,
+	      unsigned col, const struct fg_count *c, size_t *idx)
+{
+	uint64_t h;
+	size_t j, i;
+
+	if (col >= s->ncols)
+		return FG_EINVAL;
+	h = fg_hash_ids(ids, n);
+	j = lookup(s, ids, n, h);
+	if (s->slots[j] != 0)
+		i = (uint32_t)s->slots[j] - 1;
+	else
+		i = insert(s, ids, n, h, j);
+	if (idx != NULL)
+		*idx = i;
+	return fg_count_add(&s->counts[i * s->ncols + col], c);
+}
+
+size_t
+fg_stacks_find(const struct fg_stacks *s, const uint32_t *ids, size_t n)
+{
+	size_t j = lookup(s, ids, n, fg_hash_ids(ids, n));
+
+	return s->slots[j] ? (uint32_t)s->slots[j] - 1 : SIZE_MAX;
+}
+
+const uint32_t *
+fg_stacks_frames(const struct fg_stacks *s, size_t idx, size_t *n)
+{
+	*n = s->entries[idx].n;
+	return s->entries[idx].ids;
+}
+
+const struct fg_count *
+fg_stacks_counts(const struct fg_stacks *s, size_t idx)
+{
+	return &s->counts[idx * s->ncols];
+}
+
+struct fg_count *
+fg_stacks_counts_mut(struct fg_stacks *s, size_t idx)
+{
+	return &s->counts[idx * s->ncols];
+}
+
+int
+fg_stacks_merge(struct fg_stacks *dst, unsigned dst_col,
+		const struct fg_stacks *src, unsigned src_col)
+{
+	size_t i;
+	int rc;
+
+	if (dst->syms != src->syms || dst_col >= dst->ncols ||
+	    src_col >= src->ncols)
+		return FG_EINVAL;
+	for (i = 0; i < src->n; i++) {
+		const struct entry *e = &src->entries[i];
+
+		rc = fg_stacks_add(dst, e->ids, e->n, dst_col,
+				   &src->counts[i * src->ncols + src_col],
+				   NULL);
+		if (rc < 0)
+			return rc;
+	}
+	return FG_OK;
+}
+
+int
+fg_stacks_total(const struct fg_stacks *s, unsigned col,
+		struct fg_count *total)
+{
+	struct fg_count t = FG_COUNT_ZERO;
+	size_t i;
+
+	if (col >= s->ncols)
+		return FG_EINVAL;
+	for (i = 0; i < s->n; i++)
+		if (fg_count_add(&t, &s->counts[i * s->ncols + col]) < 0)
+			return FG_ERANGE;
+	*total = t;
+	return FG_OK;
+}
+
+size_t
+fg_stacks_bytes(const struct fg_stacks *s)
+{
+	return s->arena.used + s->cap * sizeof(*s->entries) +
+	       s->cap * s->ncols * sizeof(*s->counts) +
+	       (s->mask + 1) * sizeof(*s->slots);
+}
+
+/* A byte-by-byte walk over a stack's folded text, for fg_stacks_cmp. */
+struct cursor {
+	const struct fg_symtab *syms;
+	const struct entry *e;
+	size_t frame, pos, len;
+	const char *name;
+};
+
+static void
+cursor_init(struct cursor *c, const struct fg_symtab *syms,
+	    const struct entry *e)
+{
+	c->syms = syms;
+	c->e = e;
+	c->frame = 0;
+	c->pos = 0;
+	c->len = 0;
+	c->name = "";
+	if (e->n > 0)
+		c->name = fg_symtab_str(syms, e->ids[0], &c->len);
+}
+
+/* The next byte (0 .. 255), or -1 at the end of the text. */
+static int
+cursor_next(struct cursor *c)
+{
+	if (c->pos < c->len)
+		return (unsigned char)c->name[c->pos++];
+	if (c->frame + 1 >= c->e->n)
+		return -1;
+	c->frame++;
+	c->name = fg_symtab_str(c->syms, c->e->ids[c->frame], &c->len);
+	c->pos = 0;
+	return ';';
+}
+
+/*
+ * The reference order: the stacks' folded texts compared bytewise. The
+ * fast sort below must agree with it (the unit tests check that).
+ */
+int
+fg_stacks_cmp(const struct fg_stacks *s, size_t a, size_t b)
+{
+	struct cursor ca, cb;
+	int x, y;
+
+	cursor_init(&ca, s->syms, &s->entries[a]);
+	cursor_init(&cb, s->syms, &s->entries[b]);
+	do {
+		x = cursor_next(&ca);
+		y = cursor_next(&cb);
+	} while (x == y && x != -1);
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The fast sort. Each frame of a stack is a token: its name followed by
+ * ';' when more frames follow, or by an end mark (below every byte) when
+ * it is the leaf. Ranking every distinct token once turns the comparison
+ * of two folded texts into the comparison of two arrays of ranks: at the
+ * first frame where two stacks differ, their tokens differ, and the
+ * tokens' byte order is exactly where the texts first differ. (A name
+ * that itself contains ';' would blur that; names read from folded text
+ * cannot.) Ranks start at 1 so that 0 means "no more frames".
+ *
+ * The stacks are then sorted MSD-first: by the ranks of frames d and
+ * d+1 packed in one 64-bit key (an LSD radix sort over a flat array, so
+ * the stacks' frames are touched once per level), and each run of equal
+ * keys again from frame d+2. Small runs finish with an insertion sort.
+ */
+struct sorter {
+	const struct fg_stacks *s;
+	uint32_t *rank_mid;	/* by id: rank of "name;" */
+	uint32_t *rank_last;	/* by id: rank of "name" + end */
+};
+
+static uint32_t
+token(const struct sorter *so, const struct entry *e, size_t k)
+{
+	if (k >= e->n)
+		return 0;
+	if (k + 1 == e->n)
+		return so->rank_last[e->ids[k]];
+	return so->rank_mid[e->ids[k]];
+}
+
+/* Tokens as (id << 1 | leaf) compared as their bytes. */
+static int
+token_cmp(const struct fg_symtab *syms, uint32_t a, uint32_t b)
+{
+	size_t la, lb, m;
+	const char *na = fg_symtab_str(syms, a >> 1, &la);
+	const char *nb = fg_symtab_str(syms, b >> 1, &lb);
+	int c, ta = (a & 1) ? -1 : ';', tb = (b & 1) ? -1 : ';';
+
+	m = la < lb ? la : lb;
+	c = memcmp(na, nb, m);
+	if (c != 0)
+		return c;
+	if (la == lb)
+		return ta < tb ? -1 : ta > tb;
+	if (la < lb) {
+		c = (unsigned char)nb[la];
+		return ta < c ? -1 : ta > c ? 1 : -1;
+	}
+	c = (unsigned char)na[lb];
+	return c < tb ? -1 : c > tb ? 1 : 1;
+}
+
+static void
+msort_tokens(const struct fg_symtab *syms, uint32_t *a, uint32_t *tmp,
+	     size_t n)
+{
+	size_t h, i, j, k;
+
+	if (n < 2)
+		return;
+	if (n <= 16) {
+		for (i = 1; i < n; i++) {
+			uint32_t v = a[i];
+
+			for (j = i; j > 0 && token_cmp(syms, a[j - 1], v) > 0;
+			     j--)
+				a[j] = a[j - 1];
+			a[j] = v;
+		}
+		return;
+	}
+	h = n / 2;
+	msort_tokens(syms, a, tmp, h);
+	msort_tokens(syms, a + h, tmp, n - h);
+	memcpy(tmp, a, h * sizeof(*a));
+	i = 0;
+	j = h;
+	k = 0;
+	while (i < h && j < n)
+		a[k++] = token_cmp(syms, a[j], tmp[i]) < 0 ? a[j++] : tmp[i++];
+	while (i < h)
+		a[k++] = tmp[i++];
+}
+
+static void
+rank_tokens(struct sorter *so)
+{
+	const struct fg_symtab *syms = so->s->syms;
+	size_t nsyms = fg_symtab_count(syms), ntok = nsyms * 2, i;
+	uint32_t *tok = fg_xreallocarray(NULL, ntok, sizeof(*tok));
+	uint32_t *tmp = fg_xreallocarray(NULL, ntok, sizeof(*tmp));
+
+	for (i = 0; i < ntok; i++)
+		tok[i] = (uint32_t)i;
+	msort_tokens(syms, tok, tmp, ntok);
+	so->rank_mid = fg_xreallocarray(NULL, nsyms, sizeof(uint32_t));
+	so->rank_last = fg_xreallocarray(NULL, nsyms, sizeof(uint32_t));
+	for (i = 0; i < ntok; i++) {
+		if (tok[i] & 1)
+			so->rank_last[tok[i] >> 1] = (uint32_t)i + 1;
+		else
+			so->rank_mid[tok[i] >> 1] = (uint32_t)i + 1;
+	}
+	free(tok);
+	free(tmp);
+}
+
+/* Compares two stacks from frame d on, by ranks. */
+static int
+rank_cmp(const struct sorter *so, uint32_t a, uint32_t b, size_t d)
+{
+	const struct entry *ea = &so->s->entries[a];
+	const struct entry *eb = &so->s->entries[b];
+
+	for (;; d++) {
+		uint32_t x = token(so, ea, d), y = token(so, eb, d);
+
+		if (x != y)
+			return x < y ? -1 : 1;
+		if (x == 0)
+			return 0;
+	}
+}
+
+struct kv {
+	uint64_t key;
+	uint32_t idx;
+};
+
+static void
+radix_kv(struct kv *a, struct kv *b, size_t n, unsigned bits)
+{
+	size_t count[256], i;
+	unsigned shift;
+
+	for (shift = 0; shift < bits; shift += 8) {
+		size_t sum = 0;
+
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[(a[i].key >> shift) & 255]++;
+		for (i = 0; i < 256; i++) {
+			size_t c = count[i];
+
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			b[count[(a[i].key >> shift) & 255]++] = a[i];
+		memcpy(a, b, n * sizeof(*a));
+	}
+}
+
+struct job {
+	size_t lo, hi, d;
+};
+
+static void
+sort_all(const struct sorter *so, uint32_t *idx, size_t n)
+{
+	struct kv *kv = fg_xreallocarray(NULL, n, sizeof(*kv));
+	struct kv *tmp = fg_xreallocarray(NULL, n, sizeof(*tmp));
+	struct job *jobs = NULL;
+	size_t njobs = 0, jcap = 0, nranks, i;
+	unsigned rbits = 1;
+
+	nranks = fg_symtab_count(so->s->syms) * 2 + 1;
+	while (rbits < 32 && ((size_t)1 << rbits) < nranks)
+		rbits++;
+	jobs = fg_xreallocarray(NULL, jcap = 64, sizeof(*jobs));
+	jobs[njobs++] = (struct job){ 0, n, 0 };
+	while (njobs > 0) {
+		struct job j = jobs[--njobs];
+		size_t m = j.hi - j.lo, run;
+		uint32_t *g = idx + j.lo;
+
+		if (m <= 16) {
+			for (i = 1; i < m; i++) {
+				uint32_t v = g[i];
+				size_t k;
+
+				for (k = i; k > 0 &&
+				     rank_cmp(so, g[k - 1], v, j.d) > 0; k--)
+					g[k] = g[k - 1];
+				g[k] = v;
+			}
+			continue;
+		}
+		for (i = 0; i < m; i++) {
+			const struct entry *e = &so->s->entries[g[i]];
+
+			kv[i].key = (uint64_t)token(so, e, j.d) << rbits |
+				    token(so, e, j.d + 1);
+			kv[i].idx = g[i];
+		}
+		radix_kv(kv, tmp, m, rbits * 2);
+		for (i = 0; i < m; i = run) {
+			for (run = i + 1; run < m && kv[run].key == kv[i].key;
+			     run++)
+				;
+			/*
+			 * Equal keys share two tokens; a leaf token ends
+			 * the stack, so a run of two or more goes on past
+			 * frame d + 1.
+			 */
+			if (run - i > 1) {
+				if (njobs == jcap)
+					jobs = fg_xreallocarray(jobs,
+						jcap *= 2, sizeof(*jobs));
+				jobs[njobs++] = (struct job){ j.lo + i,
+							      j.lo + run,
+							      j.d + 2 };
+			}
+		}
+		for (i = 0; i < m; i++)
+			g[i] = kv[i].idx;
+	}
+	free(jobs);
+	free(kv);
+	free(tmp);
+}
+
+uint32_t *
+fg_stacks_sorted(const struct fg_stacks *s)
+{
+	uint32_t *idx = fg_xreallocarray(NULL, s->n ? s->n : 1, sizeof(*idx));
+	struct sorter so = { s, NULL, NULL };
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		idx[i] = (uint32_t)i;
+	if (s->n < 2)
+		return idx;
+	rank_tokens(&so);
+	/* Stacks read from a sorted file are often in order already. */
+	for (i = 1; i < s->n; i++)
+		if (rank_cmp(&so, (uint32_t)i - 1, (uint32_t)i, 0) > 0)
+			break;
+	if (i < s->n)
+		sort_all(&so, idx, s->n);
+	free(so.rank_mid);
+	free(so.rank_last);
+	return idx;
+}

@@ -1,0 +1,185 @@
+#!/bin/sh
+# folded-read.sh - how fast, and in how much memory, difffold reads a big
+# folded file, against `cat FILE | wc -l` (the cost of just reading it).
+#
+# Generates once (cached under $BUILD/bench/, keyed by the parameters and
+# the generator's source) a folded file of NSTACKS unique stacks with
+# genfolded, and a copy sorted with `LC_ALL=C sort` as the stackcollapse
+# tools write them. For each file (as generated, i.e. shuffled, and
+# sorted) it then runs, RUNS times each, interleaved:
+#
+#     sh -c 'cat FILE | wc -l'            the baseline
+#     difffold FILE FILE > /dev/null      the reader (+ table, sort, write)
+#
+# and prints the median wall time, the throughput (MB = 10^6 bytes: one
+# file for the baseline, the two files difffold reads), difffold's time
+# over the baseline's, its peak RSS (the largest of the runs) and that
+# over the bytes of the unique stacks' text (the file less its counts and
+# newlines). Targets, marked PASS or FAIL: difffold within 4x the
+# baseline's time; peak RSS below 1.5x the stacks' text. The script exits
+# 0 whether or not they are met, non-zero only if a command fails.
+#
+# Environment: BUILD (build), RUNS (5), NSTACKS (1000000), NNAMES (4000),
+# SEED (1). Uses $BUILD/difffold and $BUILD/tests/bench/genfolded:
+#     make BUILD=build-bench all build-bench/tests/bench/genfolded
+#     BUILD=build-bench sh tests/bench/folded-read.sh
+
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cd "$root"
+
+BUILD=${BUILD:-build}
+RUNS=${RUNS:-5}
+NSTACKS=${NSTACKS:-1000000}
+NNAMES=${NNAMES:-4000}
+SEED=${SEED:-1}
+MAX_TIME_RATIO=4
+MAX_RSS_RATIO=1.5
+
+difffold=$BUILD/difffold
+gen=$BUILD/tests/bench/genfolded
+for b in "$difffold" "$gen"; do
+	if [ ! -x "$b" ]; then
+		echo "folded-read: $b is missing; run" \
+		     "make BUILD=$BUILD all $gen" >&2
+		exit 1
+	fi
+done
+if [ ! -x /usr/bin/time ]; then
+	echo "folded-read: /usr/bin/time is missing (Debian package time)" >&2
+	exit 1
+fi
+case $RUNS in '' | *[!0-9]* | 0)
+	echo "folded-read: RUNS must be a positive integer" >&2
+	exit 1 ;;
+esac
+
+cache=$BUILD/bench
+mkdir -p "$cache"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/folded-read.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+# The cache key: the parameters and a checksum of the generator's source,
+# so a changed generator makes new files.
+gensum=$(cksum <"$here/genfolded.c" | cut -d' ' -f1)
+key=s$SEED-n$NSTACKS-k$NNAMES-g$gensum
+big=$cache/folded-$key.folded
+sorted=$cache/folded-$key.sorted.folded
+textf=$cache/folded-$key.textbytes
+
+if [ ! -s "$big" ]; then
+	echo "generating $big ..." >&2
+	"$gen" -s "$SEED" "$NSTACKS" "$NNAMES" >"$big.tmp"
+	mv "$big.tmp" "$big"
+fi
+if [ ! -s "$sorted" ]; then
+	echo "sorting into $sorted ..." >&2
+	LC_ALL=C sort -T "$cache" -o "$sorted.tmp" "$big"
+	mv "$sorted.tmp" "$sorted"
+fi
+if [ ! -s "$textf" ]; then
+	# The stack part of each line: all but the last field and the
+	# blank before it (the count) and the newline.
+	LC_ALL=C awk '{ n += length($0) - length($NF) - 1 }
+		END { printf "%.0f\n", n }' "$big" >"$textf.tmp"
+	mv "$textf.tmp" "$textf"
+fi
+textbytes=$(cat "$textf")
+
+# now: seconds since the epoch, to the nanosecond
+now() {
+	date +%s.%N
+}
+
+# elapsed T0 T1: T1 - T0 in seconds
+elapsed() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f\n", b - a }'
+}
+
+# median FILE: the median of the numbers in FILE, one a line
+median() {
+	sort -n "$1" | awk '{ v[NR] = $1 }
+		END { if (NR % 2) printf "%.4f\n", v[(NR + 1) / 2];
+		      else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# bench LABEL FILE: measures both commands on FILE; prints two table rows
+bench() {
+	label=$1
+	f=$2
+	bytes=$(wc -c <"$f" | tr -d ' ')
+
+	# Untimed: bring the file into the page cache, and check difffold's
+	# output once (every stack, with equal before and after counts).
+	cat "$f" >/dev/null
+	"$difffold" "$f" "$f" >"$tmp/out"
+	lines=$(wc -l <"$tmp/out" | tr -d ' ')
+	if [ "$lines" -ne "$NSTACKS" ]; then
+		echo "folded-read: difffold printed $lines stacks for $f," \
+		     "expected $NSTACKS" >&2
+		exit 1
+	fi
+	bad=$(LC_ALL=C awk '$(NF - 1) != $NF { n++ } END { print n + 0 }' \
+		"$tmp/out")
+	if [ "$bad" -ne 0 ]; then
+		echo "folded-read: difffold $f $f: $bad lines with" \
+		     "before != after" >&2
+		exit 1
+	fi
+	rm -f "$tmp/out"
+
+	: >"$tmp/base"
+	: >"$tmp/diff"
+	: >"$tmp/rss"
+	i=0
+	while [ "$i" -lt "$RUNS" ]; do
+		t0=$(now)
+		sh -c 'cat "$1" | wc -l' sh "$f" >/dev/null
+		t1=$(now)
+		elapsed "$t0" "$t1" >>"$tmp/base"
+
+		t0=$(now)
+		/usr/bin/time -f %M -o "$tmp/rss1" \
+			"$difffold" "$f" "$f" >/dev/null
+		t1=$(now)
+		elapsed "$t0" "$t1" >>"$tmp/diff"
+		tail -n 1 "$tmp/rss1" >>"$tmp/rss"
+		i=$((i + 1))
+	done
+	tb=$(median "$tmp/base")
+	td=$(median "$tmp/diff")
+	rsskb=$(sort -n "$tmp/rss" | tail -n 1)
+	awk -v label="$label" -v bytes="$bytes" -v tb="$tb" -v td="$td" \
+	    -v rsskb="$rsskb" -v text="$textbytes" \
+	    -v maxt="$MAX_TIME_RATIO" -v maxr="$MAX_RSS_RATIO" 'BEGIN {
+		tr = td / tb
+		rss = rsskb * 1024
+		rr = rss / text
+		printf "%-8s  %-12s %8.3f %8.1f %8s %4s %10s %9s\n", label,
+		       "cat | wc -l", tb, bytes / 1e6 / tb, "1.00x", "", "-",
+		       "-"
+		printf "%-8s  %-12s %8.3f %8.1f %7.2fx %4s %10.1f %8.2fx %4s\n",
+		       label, "difffold", td, 2 * bytes / 1e6 / td, tr,
+		       tr <= maxt ? "PASS" : "FAIL", rss / 1e6, rr,
+		       rr < maxr ? "PASS" : "FAIL"
+	}'
+}
+
+size=$(wc -c <"$big" | tr -d ' ')
+awk -v n="$NSTACKS" -v k="$NNAMES" -v s="$SEED" -v size="$size" \
+    -v text="$textbytes" -v runs="$RUNS" -v maxt="$MAX_TIME_RATIO" \
+    -v maxr="$MAX_RSS_RATIO" 'BEGIN {
+	printf "folded-read: %d unique stacks, %d names, seed %d; " \
+	       "file %.1f MB, stack text %.1f MB; median of %d runs\n",
+	       n, k, s, size / 1e6, text / 1e6, runs
+	printf "targets: difffold time <= %sx cat | wc -l; " \
+	       "peak RSS < %sx stack text\n", maxt, maxr
+	printf "%-8s  %-12s %8s %8s %8s %4s %10s %9s %4s\n", "file",
+	       "command", "time(s)", "MB/s", "x base", "", "RSS(MB)",
+	       "RSS/text", ""
+}'
+bench shuffled "$big"
+bench sorted "$sorted"

@@ -1,0 +1,71 @@
+#!/bin/sh
+# Command-line behaviour the golden cases cannot express: what every tool
+# does when its output fails (a full disk, a closed pipe, an unwritable
+# -o path). Prints "ok"/"not ok" lines and ends with "N passed, N failed".
+
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root" || exit 2
+BUILD=${BUILD:-build}
+LC_ALL=C
+export LC_ALL
+pass=0
+fail=0
+n=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cli.XXXXXX") || exit 2
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+check() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+		pass=$((pass + 1))
+	else
+		echo "not ok $n - $2"
+		[ -s "$tmp/err" ] && sed 's/^/#   /' "$tmp/err"
+		fail=$((fail + 1))
+	fi
+}
+
+a=fixtures/folded/before.folded
+b=fixtures/folded/after.folded
+big=fixtures/perf/16-java-perfmap.folded.pl
+
+for tool in difffold; do
+	bin=$BUILD/$tool
+	args="$a $b"
+	bigargs="$big $big"
+
+	# A full disk on standard output: exit 1 and say so.
+	"$bin" $args >/dev/full 2>"$tmp/err"
+	st=$?
+	[ $st = 1 ] && grep -q "^$tool: write error on 'standard output': No space left on device\$" "$tmp/err"
+	check $? "$tool: write error on stdout (/dev/full) exits 1 with a message"
+
+	# A closed pipe ends the tool quietly, by SIGPIPE.
+	st=$( { "$bin" $bigargs 2>"$tmp/err"; echo $? >"$tmp/st"; } | head -c 1 >/dev/null; cat "$tmp/st")
+	[ ! -s "$tmp/err" ] && { [ "$st" = 141 ] || [ "$st" = 0 ]; }
+	check $? "$tool: closed pipe ends quietly (status $st)"
+
+	# -o into a directory that does not exist: exit 1, nothing created.
+	"$bin" -o "$tmp/no/such/dir/out" $args >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	[ $st = 1 ] && grep -q "^$tool: cannot create " "$tmp/err" &&
+		[ ! -s "$tmp/out" ]
+	check $? "$tool: -o into a missing directory exits 1"
+
+	# -o leaves no temporary file behind, on success or failure.
+	mkdir -p "$tmp/o"
+	"$bin" -o "$tmp/o/good" $args 2>"$tmp/err" &&
+		"$bin" -o "$tmp/o/bad" --strict fixtures/folded/malformed.folded "$b" 2>"$tmp/err"
+	[ "$(ls -A "$tmp/o")" = good ]
+	check $? "$tool: -o leaves only the finished file"
+
+	# -o gives the file the usual permissions, not mkstemp's 0600.
+	(umask 022 && "$bin" -o "$tmp/o/perm" $args)
+	[ "$(stat -c %a "$tmp/o/perm")" = 644 ]
+	check $? "$tool: -o file has mode 644 under umask 022"
+done
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,285 @@
+/*
+ * fuzz_folded - libFuzzer target for the folded reader and writer.
+ *
+ * The input is a folded file. It is read twice through fg_lines_from_mem
+ * and fg_folded_read: into a one-column table (FG_FOLDED_AUTO with
+ * max_counts 1, as difffold reads) and into a two-column table
+ * (max_counts 2); the low bit of the input's first byte says which of
+ * the two reads is strict (the other is not), so both modes run on
+ * every input. Each table is written with fg_folded_write to /dev/null,
+ * and the whole input is parsed as one line with fg_folded_parse_line.
+ *
+ * Invariants (abort() when broken):
+ *   - stats: stacks + bad <= lines; ncounts is 0, 1 or 2 and fits the
+ *     table; the table holds at most stats.stacks stacks;
+ *   - totals: when no total overflowed, fg_stacks_total of each column
+ *     equals the stats' total (and columns without counts are 0); when
+ *     one did, fg_stacks_total reports FG_ERANGE for some column;
+ *   - order: fg_stacks_sorted is a permutation, and adjacent stacks in
+ *     it compare strictly increasing under fg_stacks_cmp;
+ *   - round trip: what fg_folded_write wrote reads back (strictly,
+ *     with the table's number of counts) into the same stacks with the
+ *     same counts, and writes out again byte for byte the same;
+ *   - a parsed line: its stack lies inside the input, the two-count
+ *     reading is shorter, and every count formats and parses back to
+ *     itself.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fg/fg.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static FILE *devnull;
+
+#define CHECK(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "fuzz_folded: %s:%d: check failed: %s\n", \
+				__FILE__, __LINE__, #cond);		\
+			abort();					\
+		}							\
+	} while (0)
+
+/* A count must survive format -> parse unchanged. */
+static void
+check_count(const struct fg_count *c, unsigned decimals)
+{
+	char buf[FG_COUNT_BUFSZ];
+	struct fg_count back;
+	unsigned dec;
+	size_t n;
+
+	CHECK(c->frac < FG_COUNT_FRAC_ONE);
+	CHECK(decimals <= FG_COUNT_DECIMALS);
+	n = fg_count_format(c, buf);
+	CHECK(n > 0 && n < FG_COUNT_BUFSZ && buf[n] == '\0');
+	CHECK(fg_count_parse(buf, n, &back, &dec) == FG_OK);
+	CHECK(fg_count_cmp(&back, c) == 0);
+}
+
+static void
+check_sorted(const struct fg_stacks *s)
+{
+	size_t n = fg_stacks_count(s), i;
+	uint32_t *order = fg_stacks_sorted(s);
+	unsigned char *seen = calloc(n ? n : 1, 1);
+
+	CHECK(order != NULL && seen != NULL);
+	for (i = 0; i < n; i++) {
+		CHECK(order[i] < n);
+		CHECK(!seen[order[i]]);
+		seen[order[i]] = 1;
+		if (i > 0)
+			CHECK(fg_stacks_cmp(s, order[i - 1], order[i]) < 0);
+	}
+	free(seen);
+	free(order);
+}
+
+static void
+check_totals(const struct fg_stacks *s, const struct fg_folded_stats *st)
+{
+	unsigned ncols = fg_stacks_ncols(s), c;
+	struct fg_count t;
+	int ranged = 0;
+
+	for (c = 0; c < ncols; c++) {
+		int rc = fg_stacks_total(s, c, &t);
+
+		CHECK(rc == FG_OK || rc == FG_ERANGE);
+		if (rc == FG_ERANGE) {
+			ranged = 1;
+			continue;
+		}
+		if (c < st->ncounts) {
+			if (!st->total_overflow)
+				CHECK(fg_count_cmp(&t, &st->total[c]) == 0);
+		} else {
+			CHECK(fg_count_is_zero(&t));
+		}
+	}
+	CHECK(ranged == (int)st->total_overflow);
+}
+
+/* Writes s to a memory buffer; the caller frees *buf. */
+static void
+write_mem(const struct fg_stacks *s, char **buf, size_t *len)
+{
+	FILE *fp;
+
+	*buf = NULL;
+	*len = 0;
+	fp = open_memstream(buf, len);
+	CHECK(fp != NULL);
+	CHECK(fg_folded_write(s, fp) == FG_OK);
+	CHECK(fclose(fp) == 0);
+}
+
+/*
+ * Writes s, reads that back with the table's number of counts, and checks
+ * that the copy holds the same stacks with the same counts and writes out
+ * the same bytes.
+ */
+static void
+check_roundtrip(const struct fg_stacks *s)
+{
+	const struct fg_symtab *syms = fg_stacks_symtab(s);
+	unsigned ncols = fg_stacks_ncols(s), c;
+	struct fg_symtab *syms2 = fg_symtab_new();
+	struct fg_stacks *s2 = fg_stacks_new(syms2, ncols);
+	struct fg_folded_opts o = FG_FOLDED_OPTS_INIT;
+	struct fg_folded_stats st;
+	struct fg_diag d = FG_DIAG_INIT;
+	struct fg_lines *in;
+	char *buf, *buf2;
+	size_t len, len2, i, j, n, cap = 0;
+	uint32_t *ids = NULL;
+
+	write_mem(s, &buf, &len);
+	in = fg_lines_from_mem(buf, len, "roundtrip");
+	o.counts = ncols == 2 ? FG_FOLDED_TWO : FG_FOLDED_ONE;
+	o.strict = true;
+	if (fg_folded_read(in, s2, &o, &st, &d) != FG_OK) {
+		fprintf(stderr, "fuzz_folded: re-reading the output: line %lu: %s\n",
+			d.line, d.msg);
+		CHECK(!"the written table reads back");
+	}
+	CHECK(st.bad == 0);
+	CHECK(st.stacks == fg_stacks_count(s));
+	CHECK(fg_stacks_count(s2) == fg_stacks_count(s));
+	for (i = 0; i < fg_stacks_count(s2); i++) {
+		const uint32_t *f = fg_stacks_frames(s2, i, &n);
+		size_t k;
+
+		if (n > cap) {
+			cap = n;
+			ids = realloc(ids, cap * sizeof(*ids));
+			CHECK(ids != NULL);
+		}
+		for (j = 0; j < n; j++) {
+			size_t nl;
+			const char *name = fg_symtab_str(syms2, f[j], &nl);
+
+			ids[j] = fg_symtab_find(syms, name, nl);
+			CHECK(ids[j] != UINT32_MAX);
+		}
+		k = fg_stacks_find(s, ids, n);
+		CHECK(k != SIZE_MAX);
+		for (c = 0; c < ncols; c++)
+			CHECK(fg_count_cmp(&fg_stacks_counts(s2, i)[c],
+					   &fg_stacks_counts(s, k)[c]) == 0);
+	}
+	write_mem(s2, &buf2, &len2);
+	CHECK(len2 == len && memcmp(buf, buf2, len) == 0);
+
+	free(ids);
+	free(buf2);
+	fg_lines_close(in);
+	free(buf);
+	fg_stacks_free(s2);
+	fg_symtab_free(syms2);
+}
+
+/* Reads the input into a table of ncols columns and checks it. */
+static void
+read_into(const uint8_t *data, size_t size, unsigned ncols,
+	  unsigned max_counts, int strict)
+{
+	struct fg_symtab *syms = fg_symtab_new();
+	struct fg_stacks *s = fg_stacks_new(syms, ncols);
+	struct fg_lines *in = fg_lines_from_mem(data, size, "fuzz");
+	struct fg_folded_opts o = FG_FOLDED_OPTS_INIT;
+	struct fg_folded_stats st;
+	struct fg_diag d = FG_DIAG_INIT;
+	size_t i, n;
+	int rc;
+
+	CHECK(s != NULL && in != NULL);
+	o.col = 0;
+	o.counts = FG_FOLDED_AUTO;
+	o.max_counts = max_counts;
+	o.strict = strict != 0;
+	rc = fg_folded_read(in, s, &o, &st, &d);
+	CHECK(rc == FG_OK || rc == FG_EPARSE || rc == FG_EFORMAT ||
+	      rc == FG_ERANGE);
+	if (rc == FG_EPARSE)
+		CHECK(strict);
+	if (rc < 0)
+		CHECK(d.msg[0] != '\0' &&
+		      memchr(d.msg, '\0', sizeof(d.msg)) != NULL);
+	if (rc == FG_OK && strict)
+		CHECK(st.bad == 0);
+
+	CHECK(st.lines <= fg_lines_lineno(in));
+	CHECK(st.stacks + st.bad <= st.lines);
+	CHECK(st.ncounts <= max_counts && st.ncounts <= ncols);
+	CHECK(st.decimals <= FG_COUNT_DECIMALS);
+	CHECK(fg_stacks_count(s) <= st.stacks);
+	if (st.stacks == 0)
+		CHECK(fg_stacks_count(s) == 0);
+	check_totals(s, &st);
+
+	for (i = 0; i < fg_stacks_count(s); i++) {
+		const struct fg_count *c = fg_stacks_counts(s, i);
+		unsigned k;
+
+		CHECK(fg_stacks_frames(s, i, &n) != NULL && n > 0);
+		CHECK(fg_stacks_find(s, fg_stacks_frames(s, i, &n), n) == i);
+		for (k = 0; k < ncols; k++)
+			check_count(&c[k], 0);
+	}
+	check_sorted(s);
+	CHECK(fg_folded_write(s, devnull) == FG_OK);
+	check_roundtrip(s);
+
+	fg_lines_close(in);
+	fg_stacks_free(s);
+	fg_symtab_free(syms);
+}
+
+static void
+parse_whole(const uint8_t *data, size_t size)
+{
+	struct fg_folded_line fl;
+	struct fg_diag d = FG_DIAG_INIT;
+	const char *p = (const char *)data;
+	int rc;
+
+	rc = fg_folded_parse_line(p, size, &fl, &d);
+	CHECK(rc == 0 || rc == 1 || rc == FG_EPARSE || rc == FG_ERANGE);
+	if (rc < 0) {
+		CHECK(d.msg[0] != '\0');
+		CHECK(d.col <= size + 1);
+		return;
+	}
+	if (rc == 0)
+		return;
+	CHECK(fl.stack == p);
+	CHECK(fl.len1 > 0 && fl.len1 < size);
+	check_count(&fl.count1, fl.decimals1);
+	if (fl.has2) {
+		CHECK(fl.len2 > 0 && fl.len2 < fl.len1);
+		check_count(&fl.count2[0], fl.decimals2);
+		check_count(&fl.count2[1], fl.decimals2);
+		CHECK(fg_count_cmp(&fl.count2[1], &fl.count1) == 0);
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int strict = size > 0 && (data[0] & 1);
+
+	if (devnull == NULL) {
+		devnull = fopen("/dev/null", "w");
+		CHECK(devnull != NULL);
+	}
+	read_into(data, size, 1, 1, strict);
+	read_into(data, size, 2, 2, !strict);
+	parse_whole(data, size);
+	return 0;
+}

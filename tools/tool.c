@@ -1,0 +1,232 @@
+/*
+ * tool.c - usage, diagnostics and safe output for every flamekit command.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fg/fg.h"
+#include "tool.h"
+
+const char *tool_name = "flamekit";
+
+static FILE *out_fp;
+static const char *out_path;
+static char *out_tmp;		/* the temporary file while it exists */
+static volatile sig_atomic_t out_tmp_live;
+static char out_tmp_sig[4096];	/* a copy for the signal handler */
+
+static void
+remove_tmp(void)
+{
+	if (out_tmp_live) {
+		out_tmp_live = 0;
+		unlink(out_tmp);
+	}
+}
+
+static void
+on_signal(int sig)
+{
+	if (out_tmp_live)
+		unlink(out_tmp_sig);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void
+tool_init(const char *name)
+{
+	tool_name = name;
+	opterr = 0;
+	signal(SIGPIPE, SIG_DFL);
+	atexit(remove_tmp);
+}
+
+static void vwarn(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0)));
+
+static void
+vwarn(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: ", tool_name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+tool_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+}
+
+void
+tool_die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+void
+tool_diag(const struct fg_diag *d)
+{
+	if (d->file != NULL && d->line > 0)
+		tool_warn("%s:%lu: %s", d->file, d->line, d->msg);
+	else if (d->file != NULL && d->msg[0] != '\0' &&
+		 strstr(d->msg, d->file) == NULL)
+		tool_warn("%s: %s", d->file, d->msg);
+	else
+		tool_warn("%s", d->msg[0] ? d->msg : "unknown error");
+}
+
+void
+tool_die_diag(const struct fg_diag *d)
+{
+	tool_diag(d);
+	exit(TOOL_EXIT_FAIL);
+}
+
+void
+tool_usage_error(const char *synopsis, const char *msg, ...)
+{
+	va_list ap;
+
+	if (msg != NULL) {
+		va_start(ap, msg);
+		vwarn(msg, ap);
+		va_end(ap);
+	}
+	fprintf(stderr, "%s", synopsis);
+	fprintf(stderr, "Try '%s --help' for more information.\n", tool_name);
+	exit(TOOL_EXIT_USAGE);
+}
+
+void
+tool_bad_option(const char *synopsis, int ch, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	const char *eq;
+
+	if (strncmp(arg, "--", 2) == 0) {
+		eq = strchr(arg, '=');
+		if (ch == ':')
+			tool_usage_error(synopsis,
+					 "option '%s' needs an argument", arg);
+		if (eq != NULL && optopt != 0)
+			tool_usage_error(synopsis,
+					 "option '%.*s' takes no argument",
+					 (int)(eq - arg), arg);
+		tool_usage_error(synopsis, "unknown option '%s'", arg);
+	}
+	if (ch == ':')
+		tool_usage_error(synopsis, "option '-%c' needs an argument",
+				 optopt);
+	tool_usage_error(synopsis, "unknown option '-%c'", optopt);
+}
+
+void
+tool_version(void)
+{
+	printf("%s (flamekit) %s\n", tool_name, FG_VERSION);
+	tool_output_close();
+	exit(TOOL_EXIT_OK);
+}
+
+FILE *
+tool_output_open(const char *path)
+{
+	const char *slash;
+	size_t dirlen;
+	int fd;
+
+	if (path == NULL || strcmp(path, "-") == 0) {
+		static char obuf[1 << 16];
+
+		setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+		out_fp = stdout;
+		return out_fp;
+	}
+	slash = strrchr(path, '/');
+	dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	out_tmp = fg_xmalloc(dirlen + 32);
+	memcpy(out_tmp, path, dirlen);
+	memcpy(out_tmp + dirlen, ".flamekit-XXXXXX", 17);
+	fd = mkstemp(out_tmp);
+	if (fd < 0)
+		tool_die(TOOL_EXIT_FAIL, "cannot create '%s': %s", out_tmp,
+			 strerror(errno));
+	if (strlen(out_tmp) < sizeof(out_tmp_sig))
+		memcpy(out_tmp_sig, out_tmp, strlen(out_tmp) + 1);
+	out_tmp_live = 1;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	/* mkstemp makes 0600; give the file what a plain create would. */
+	{
+		mode_t mask = umask(0);
+
+		umask(mask);
+		fchmod(fd, 0666 & ~mask);
+	}
+	out_fp = fdopen(fd, "w");
+	if (out_fp == NULL)
+		tool_die(TOOL_EXIT_FAIL, "cannot open '%s': %s", out_tmp,
+			 strerror(errno));
+	out_path = path;
+	return out_fp;
+}
+
+void
+tool_output_close(void)
+{
+	FILE *fp = out_fp ? out_fp : stdout;
+	int err = 0;
+
+	if (fflush(fp) != 0 || ferror(fp))
+		err = errno ? errno : EIO;
+	if (fclose(fp) != 0 && err == 0)
+		err = errno ? errno : EIO;
+	out_fp = NULL;
+	if (err != 0) {
+		remove_tmp();
+		tool_die(TOOL_EXIT_FAIL, "write error on '%s': %s",
+			 out_path ? out_path : "standard output",
+			 strerror(err));
+	}
+	if (out_tmp_live) {
+		if (rename(out_tmp, out_path) != 0) {
+			err = errno;
+			remove_tmp();
+			tool_die(TOOL_EXIT_FAIL, "cannot rename '%s' to '%s': %s",
+				 out_tmp, out_path, strerror(err));
+		}
+		out_tmp_live = 0;
+	}
+}
+
+void
+tool_report_skipped(const struct fg_folded_stats *st)
+{
+	if (st->bad == 0)
+		return;
+	tool_warn("%s:%lu: %s (%lu malformed line%s skipped)",
+		  st->first_bad.file, st->first_bad.line, st->first_bad.msg,
+		  st->bad, st->bad == 1 ? "" : "s");
+}
