@@ -111,9 +111,12 @@ TOOLS    = $(filter-out tool,$(basename $(notdir $(wildcard tools/*.c))))
 TOOL_BIN = $(TOOLS:%=$(BUILD)/%)
 MAN1     = $(sort $(wildcard man/man1/*.1))
 MAN5     = $(sort $(wildcard man/man5/*.5))
+MAN7     = $(sort $(wildcard man/man7/*.7))
 
-# Each tool links only what it uses.
-LIBS_difffold = $(PCRE_LIBS)
+# Each tool links only what it uses, and tool.c's stack transforms
+# (flamekit-filters(7)) need pcre2 in every tool.
+TOOL_LIBS = $(PCRE_LIBS)
+LIBS_difffold =
 
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(UNIT_SRC:%.c=$(BUILD)/%)
@@ -134,7 +137,7 @@ $(LIB): $(LIB_OBJ)
 
 $(TOOL_BIN): $(BUILD)/%: $(BUILD)/tools/%.o $(BUILD)/tools/tool.o $(LIB)
 	@[ -n "$(Q)" ] && echo "  LINK    $@" || true
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_$*) -lm
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_$*) $(TOOL_LIBS) -lm
 
 $(BUILD)/tests/unit/%.o: tests/unit/%.c $(BUILD)/config.mk
 	@mkdir -p $(@D)
@@ -196,16 +199,18 @@ bench: all $(BENCH_BIN)
 ## install: install the tools and man pages under $(DESTDIR)$(PREFIX)
 install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man5
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
 	$(INSTALL) -m 755 $(TOOL_BIN) $(DESTDIR)$(BINDIR)
 	$(if $(MAN1),$(INSTALL) -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1)
 	$(if $(MAN5),$(INSTALL) -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5)
+	$(if $(MAN7),$(INSTALL) -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7)
 
 ## uninstall: remove what install installed
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%)
 	rm -f $(MAN1:man/man1/%=$(DESTDIR)$(MANDIR)/man1/%)
 	rm -f $(MAN5:man/man5/%=$(DESTDIR)$(MANDIR)/man5/%)
+	rm -f $(MAN7:man/man7/%=$(DESTDIR)$(MANDIR)/man7/%)
 
 ## clean: remove every build directory
 clean:

@@ -12,7 +12,7 @@
 #include "tool.h"
 
 static const char synopsis[] =
-	"usage: difffold [-hnsV] [--strict] [-o file] before.folded after.folded\n";
+	"usage: difffold [-hnsV] [--strict] [-o file] [transforms] before.folded after.folded\n";
 
 static void
 usage(void)
@@ -29,7 +29,11 @@ usage(void)
 "                         names with '0x...' before matching stacks\n"
 "      --strict           stop at the first malformed line\n"
 "  -h, --help             print this help and exit\n"
-"  -V, --version          print the version and exit\n");
+"  -V, --version          print the version and exit\n"
+"\n"
+TOOL_FILTER_HELP
+"\n"
+"Example: difffold before.folded after.folded | flamegraph > diff.svg\n");
 }
 
 __extension__ typedef unsigned __int128 u128;
@@ -152,12 +156,14 @@ main(int argc, char **argv)
 		{ "strict", no_argument, NULL, 'S' },
 		{ "strip-hex", no_argument, NULL, 's' },
 		{ "version", no_argument, NULL, 'V' },
+		TOOL_FILTER_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	bool norm = false, strip = false, strict = false;
 	const char *output = NULL;
 	struct fg_folded_stats st1, st2;
 	struct fg_rewrite *rw = NULL;
+	struct fg_filter *filter = NULL;
 	struct fg_rewrite_memo memo;
 	struct fg_symtab *syms;
 	struct fg_stacks *s;
@@ -188,6 +194,8 @@ main(int argc, char **argv)
 		case 'V':
 			tool_version();
 		default:
+			if (tool_filter_option(&filter, ch, optarg, synopsis))
+				break;
 			tool_bad_option(synopsis, ch, argv);
 		}
 	}
@@ -213,6 +221,12 @@ main(int argc, char **argv)
 	read_file(argv[0], s, 0, strict, strip ? &memo : NULL, &st1);
 	read_file(argv[1], s, 1, strict, strip ? &memo : NULL, &st2);
 
+	if (filter != NULL) {
+		/* -n scales what the transforms left */
+		tool_filter_apply(filter, &s);
+		st1.total_overflow = fg_stacks_total(s, 0, &st1.total[0]) < 0;
+		st2.total_overflow = fg_stacks_total(s, 1, &st2.total[0]) < 0;
+	}
 	order = fg_stacks_sorted(s);
 	if (norm)
 		normalize(s, order, &st1, &st2);
@@ -229,6 +243,7 @@ main(int argc, char **argv)
 		fg_rewrite_memo_release(&memo);
 		fg_rewrite_free(rw);
 	}
+	fg_filter_free(filter);
 	fg_stacks_free(s);
 	fg_symtab_free(syms);
 	return st1.bad || st2.bad ? TOOL_EXIT_FAIL : TOOL_EXIT_OK;

@@ -230,3 +230,62 @@ tool_report_skipped(const struct fg_folded_stats *st)
 		  st->first_bad.file, st->first_bad.line, st->first_bad.msg,
 		  st->bad, st->bad == 1 ? "" : "s");
 }
+
+int tool_verbose;
+
+int
+tool_filter_option(struct fg_filter **f, int ch, const char *arg,
+		   const char *synopsis)
+{
+	struct fg_diag d = FG_DIAG_INIT;
+	enum fg_filter_op op;
+
+	if (ch == TOOL_OPT_VERBOSE) {
+		tool_verbose = 1;
+		return 1;
+	}
+	if (ch < TOOL_OPT_FILTER || ch > TOOL_OPT_FILTER + FG_FILTER_RENAME)
+		return 0;
+	op = (enum fg_filter_op)(ch - TOOL_OPT_FILTER);
+	if (op == FG_FILTER_COLLAPSE_RECURSION && arg != NULL) {
+		if (strcmp(arg, "all") != 0)
+			tool_usage_error(synopsis,
+					 "--collapse-recursion takes no value or 'all', not '%s'",
+					 arg);
+		op = FG_FILTER_COLLAPSE_RECURSION_ALL;
+		arg = NULL;
+	}
+	if (*f == NULL)
+		*f = fg_filter_new();
+	if (fg_filter_add(*f, op, arg, &d) < 0)
+		tool_usage_error(synopsis, "%s", d.msg);
+	return 1;
+}
+
+void
+tool_filter_apply(struct fg_filter *f, struct fg_stacks **s)
+{
+	struct fg_filter_removed *rm;
+	struct fg_diag d = FG_DIAG_INIT;
+	char buf[2][FG_COUNT_BUFSZ];
+	unsigned ncols, c;
+	size_t i, n;
+
+	if (f == NULL || (n = fg_filter_count(f)) == 0)
+		return;
+	rm = fg_xreallocarray(NULL, n, sizeof(*rm));
+	if (fg_filter_apply(f, s, rm, &d) < 0)
+		tool_die_diag(&d);
+	ncols = fg_stacks_ncols(*s);
+	for (i = 0; tool_verbose && i < n; i++) {
+		if (rm[i].stacks == 0)
+			continue;
+		for (c = 0; c < ncols; c++)
+			fg_count_format(&rm[i].count[c], buf[c]);
+		tool_warn("%s removed %lu stack%s, count %s%s%s",
+			  fg_filter_describe(f, i), rm[i].stacks, rm[i].stacks == 1 ? "" : "s",
+			  buf[0], ncols > 1 ? " / " : "",
+			  ncols > 1 ? buf[1] : "");
+	}
+	free(rm);
+}

@@ -9,7 +9,9 @@
 #include <stdio.h>
 
 #include "fg/error.h"
+#include "fg/filter.h"
 #include "fg/folded.h"
+#include "fg/stacks.h"
 
 /* Exit statuses: 0 success, 1 failure (input, I/O), 2 usage error. */
 #define TOOL_EXIT_OK 0
@@ -70,5 +72,55 @@ void tool_output_close(void);
  * "name: file:line: reason (N malformed lines skipped)".
  */
 void tool_report_skipped(const struct fg_folded_stats *st);
+
+/*
+ * The stack transforms of flamekit-filters(7), the same in every tool.
+ * A tool puts TOOL_FILTER_LONGOPTS into its getopt_long table and passes
+ * every option it does not know itself to tool_filter_option() before
+ * calling it bad; its --help prints TOOL_FILTER_HELP.
+ */
+#define TOOL_OPT_FILTER 0x1000	/* + enum fg_filter_op */
+#define TOOL_OPT_VERBOSE 0x1100
+#define TOOL_FILTER_LONGOPTS \
+	{ "include", required_argument, NULL, TOOL_OPT_FILTER + FG_FILTER_INCLUDE }, \
+	{ "exclude", required_argument, NULL, TOOL_OPT_FILTER + FG_FILTER_EXCLUDE }, \
+	{ "focus", required_argument, NULL, TOOL_OPT_FILTER + FG_FILTER_FOCUS }, \
+	{ "show-from", required_argument, NULL, TOOL_OPT_FILTER + FG_FILTER_SHOW_FROM }, \
+	{ "hide", required_argument, NULL, TOOL_OPT_FILTER + FG_FILTER_HIDE }, \
+	{ "prune-below", required_argument, NULL, TOOL_OPT_FILTER + FG_FILTER_PRUNE_BELOW }, \
+	{ "collapse-recursion", optional_argument, NULL, TOOL_OPT_FILTER + FG_FILTER_COLLAPSE_RECURSION }, \
+	{ "simplify-templates", no_argument, NULL, TOOL_OPT_FILTER + FG_FILTER_SIMPLIFY_TEMPLATES }, \
+	{ "rename", required_argument, NULL, TOOL_OPT_FILTER + FG_FILTER_RENAME }, \
+	{ "verbose", no_argument, NULL, TOOL_OPT_VERBOSE }
+#define TOOL_FILTER_HELP \
+"Stack transforms, applied in the order given (flamekit-filters(7)):\n" \
+"      --include RE       keep stacks with a frame matching RE\n" \
+"      --exclude RE       drop stacks with a frame matching RE\n" \
+"      --focus RE         keep stacks through RE; the match becomes the root\n" \
+"      --show-from RE     as --focus, the frames above joined into one\n" \
+"      --hide RE          remove matching frames, keeping their counts\n" \
+"      --prune-below RE   cut the callees of a matching frame\n" \
+"      --collapse-recursion[=all]  a;a;a -> a (all: also a;b;a;b -> a;b)\n" \
+"      --simplify-templates  vector<int> -> vector<>, Rust hashes removed\n" \
+"      --rename RE=REPL   rename frames (pcre2 substitution, $1 ...)\n" \
+"      --verbose          say what the transforms removed\n"
+
+/* Whether --verbose was given (tool_filter_option sets it). */
+extern int tool_verbose;
+
+/*
+ * If ch is one of TOOL_FILTER_LONGOPTS, handles it (adding the transform
+ * to *f, made on first use) and returns 1; otherwise returns 0. A bad
+ * pattern or argument is a usage error (exit 2).
+ */
+int tool_filter_option(struct fg_filter **f, int ch, const char *arg,
+		       const char *synopsis);
+
+/*
+ * Runs the transforms of f (NULL: none) on *s. With --verbose, says on
+ * standard error how many stacks and counts each transform removed.
+ * Dies (status 1) on an error.
+ */
+void tool_filter_apply(struct fg_filter *f, struct fg_stacks **s);
 
 #endif /* FG_TOOL_H */
