@@ -12,6 +12,7 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
+COMPDIR    ?= $(PREFIX)/share/bash-completion/completions
 PKG_CONFIG ?= pkg-config
 INSTALL    ?= install
 BUILD      ?= build
@@ -204,6 +205,10 @@ install: all
 	$(if $(MAN1),$(INSTALL) -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1)
 	$(if $(MAN5),$(INSTALL) -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5)
 	$(if $(MAN7),$(INSTALL) -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7)
+	$(INSTALL) -d $(DESTDIR)$(COMPDIR)
+	for t in $(TOOLS); do \
+		$(INSTALL) -m 644 completion/flamekit.bash $(DESTDIR)$(COMPDIR)/$$t || exit 1; \
+	done
 
 ## uninstall: remove what install installed
 uninstall:
@@ -211,6 +216,7 @@ uninstall:
 	rm -f $(MAN1:man/man1/%=$(DESTDIR)$(MANDIR)/man1/%)
 	rm -f $(MAN5:man/man5/%=$(DESTDIR)$(MANDIR)/man5/%)
 	rm -f $(MAN7:man/man7/%=$(DESTDIR)$(MANDIR)/man7/%)
+	rm -f $(TOOLS:%=$(DESTDIR)$(COMPDIR)/%)
 
 ## clean: remove every build directory
 clean:
