@@ -23,6 +23,8 @@ struct fg_lines {
 	int eof;
 	unsigned long lineno;
 	unsigned long long bytes;
+	fg_lines_progress_fn progress;
+	void *progress_ctx;
 };
 
 static struct fg_lines *
@@ -105,6 +107,8 @@ fill(struct fg_lines *l, struct fg_diag *d)
 		l->eof = 1;
 	l->end += (size_t)r;
 	l->bytes += (unsigned long long)r;
+	if (l->progress != NULL)
+		l->progress(l->progress_ctx, l);
 	return FG_OK;
 }
 
@@ -158,6 +162,13 @@ unsigned long long
 fg_lines_bytes(const struct fg_lines *l)
 {
 	return l->bytes;
+}
+
+void
+fg_lines_set_progress(struct fg_lines *l, fg_lines_progress_fn fn, void *ctx)
+{
+	l->progress = fn;
+	l->progress_ctx = ctx;
 }
 
 void

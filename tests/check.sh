@@ -55,7 +55,8 @@ fail=$((fail + hf))
 
 # The golden tests and the output-handling tests: scripts that end with
 # their own "N passed, N failed" line.
-for script in tests/golden/run.sh tests/cli.sh tests/completion.sh; do
+for script in tests/golden/run.sh tests/cli.sh tests/completion.sh \
+    tests/progress.sh; do
 	BUILD=$BUILD sh "$script" >"$log" 2>&1
 	grep -v '^ok ' "$log" | sed '$d'
 	summary=$(tail -n 1 "$log")

@@ -31,7 +31,7 @@ usage(void)
 "  -h, --help             print this help and exit\n"
 "  -V, --version          print the version and exit\n"
 "\n"
-TOOL_FILTER_HELP
+TOOL_COMMON_HELP
 "\n"
 "Example: difffold before.folded after.folded | flamegraph > diff.svg\n");
 }
@@ -135,7 +135,9 @@ read_file(const char *path, struct fg_stacks *s, unsigned col, bool strict,
 		tool_warn("%s", d.msg);
 		exit(TOOL_EXIT_FAIL);
 	}
+	tool_progress_lines(in, path);
 	rc = fg_folded_read(in, s, &o, st, &d);
+	tool_progress_end();
 	if (rc < 0) {
 		if (d.msg[0] == '\0')
 			fg_diag_set(&d, fg_lines_name(in), 0, 0, "%s",
@@ -143,6 +145,15 @@ read_file(const char *path, struct fg_stacks *s, unsigned col, bool strict,
 		tool_die_diag(&d);
 	}
 	tool_report_skipped(st);
+	if (tool_verbose) {
+		char t[FG_COUNT_BUFSZ];
+
+		fg_count_format(&st->total[0], t);
+		tool_warn("%s: %llu bytes, %lu lines, %lu stack lines, %lu malformed, total %s%s",
+			  fg_lines_name(in), fg_lines_bytes(in), st->lines,
+			  st->stacks, st->bad, t,
+			  st->total_overflow ? " (overflowed)" : "");
+	}
 	fg_lines_close(in);
 }
 
@@ -156,7 +167,7 @@ main(int argc, char **argv)
 		{ "strict", no_argument, NULL, 'S' },
 		{ "strip-hex", no_argument, NULL, 's' },
 		{ "version", no_argument, NULL, 'V' },
-		TOOL_FILTER_LONGOPTS,
+		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	bool norm = false, strip = false, strict = false;
@@ -194,7 +205,7 @@ main(int argc, char **argv)
 		case 'V':
 			tool_version();
 		default:
-			if (tool_filter_option(&filter, ch, optarg, synopsis))
+			if (tool_common_option(&filter, ch, optarg, synopsis))
 				break;
 			tool_bad_option(synopsis, ch, argv);
 		}
@@ -230,6 +241,18 @@ main(int argc, char **argv)
 	order = fg_stacks_sorted(s);
 	if (norm)
 		normalize(s, order, &st1, &st2);
+	if (tool_verbose) {
+		char t1[FG_COUNT_BUFSZ], t2[FG_COUNT_BUFSZ];
+		struct fg_count c1, c2;
+
+		if (fg_stacks_total(s, 0, &c1) == FG_OK &&
+		    fg_stacks_total(s, 1, &c2) == FG_OK) {
+			fg_count_format(&c1, t1);
+			fg_count_format(&c2, t2);
+			tool_warn("output: %zu stacks, totals %s %s",
+				  fg_stacks_count(s), t1, t2);
+		}
+	}
 	out = tool_output_open(output);
 	if (fg_folded_write_sorted(s, order, out) < 0) {
 		/* tool_output_close reports the error and removes -o's file */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fg/fg.h"
@@ -233,15 +234,25 @@ tool_report_skipped(const struct fg_folded_stats *st)
 
 int tool_verbose;
 
+enum { PROGRESS_AUTO, PROGRESS_ON, PROGRESS_OFF };
+static int progress_mode = PROGRESS_AUTO;
+
 int
-tool_filter_option(struct fg_filter **f, int ch, const char *arg,
+tool_common_option(struct fg_filter **f, int ch, const char *arg,
 		   const char *synopsis)
 {
 	struct fg_diag d = FG_DIAG_INIT;
 	enum fg_filter_op op;
 
-	if (ch == TOOL_OPT_VERBOSE) {
+	switch (ch) {
+	case TOOL_OPT_VERBOSE:
 		tool_verbose = 1;
+		return 1;
+	case TOOL_OPT_PROGRESS:
+		progress_mode = PROGRESS_ON;
+		return 1;
+	case TOOL_OPT_QUIET:
+		progress_mode = PROGRESS_OFF;
 		return 1;
 	}
 	if (ch < TOOL_OPT_FILTER || ch > TOOL_OPT_FILTER + FG_FILTER_RENAME)
@@ -288,4 +299,115 @@ tool_filter_apply(struct fg_filter *f, struct fg_stacks **s)
 			  ncols > 1 ? buf[1] : "");
 	}
 	free(rm);
+}
+
+/* Progress: state of the one line drawn on standard error. */
+#define PROGRESS_AUTO_BYTES (64ull * 1024 * 1024)
+static struct {
+	int on;
+	int drawn;
+	unsigned long long size;	/* 0: unknown */
+	double start, last;		/* seconds, CLOCK_MONOTONIC */
+} progress;
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* "812.3 MB" into buf (at least 16 bytes). */
+static const char *
+human(double v, char *buf, size_t n)
+{
+	static const char *const unit[] = { "", "k", "M", "G", "T" };
+	size_t u = 0;
+
+	while (v >= 1000 && u + 1 < sizeof(unit) / sizeof(unit[0])) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+	return buf;
+}
+
+void
+tool_progress_begin(const char *path, unsigned long long size)
+{
+	progress.size = size;
+	progress.drawn = 0;
+	progress.start = progress.last = now();
+	switch (progress_mode) {
+	case PROGRESS_ON:
+		progress.on = 1;
+		break;
+	case PROGRESS_OFF:
+		progress.on = 0;
+		break;
+	default:
+		progress.on = isatty(STDERR_FILENO) &&
+			      size > PROGRESS_AUTO_BYTES;
+	}
+	(void)path;
+}
+
+void
+tool_progress_update(unsigned long long bytes, unsigned long long items,
+		     const char *what)
+{
+	char b[16], it[16], rate[16], eta[32] = "";
+	double t, secs, bps;
+
+	if (!progress.on)
+		return;
+	t = now();
+	if (t - progress.last < 0.1)
+		return;
+	progress.last = t;
+	secs = t - progress.start;
+	bps = secs > 0 ? (double)bytes / secs : 0;
+	if (progress.size > 0 && bps > 0 && bytes <= progress.size)
+		snprintf(eta, sizeof(eta), ", %3.0f%%, ETA %.0f s",
+			 100.0 * (double)bytes / (double)progress.size,
+			 (double)(progress.size - bytes) / bps);
+	fprintf(stderr, "\r%s: %sB read, %s%s, %sB/s%s\033[K", tool_name,
+		human((double)bytes, b, sizeof(b)),
+		human((double)items, it, sizeof(it)), what,
+		human(bps, rate, sizeof(rate)), eta);
+	fflush(stderr);
+	progress.drawn = 1;
+}
+
+void
+tool_progress_end(void)
+{
+	if (progress.drawn) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+	}
+	progress.drawn = 0;
+	progress.on = 0;
+}
+
+static void
+lines_progress(void *ctx, const struct fg_lines *l)
+{
+	tool_progress_update(fg_lines_bytes(l), fg_lines_lineno(l), "lines");
+}
+
+void
+tool_progress_lines(struct fg_lines *l, const char *path)
+{
+	struct stat sb;
+	unsigned long long size = 0;
+
+	if (path != NULL && strcmp(path, "-") != 0 && stat(path, &sb) == 0 &&
+	    S_ISREG(sb.st_mode))
+		size = (unsigned long long)sb.st_size;
+	tool_progress_begin(path, size);
+	if (progress.on)
+		fg_lines_set_progress(l, lines_progress, NULL);
 }

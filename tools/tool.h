@@ -11,6 +11,7 @@
 #include "fg/error.h"
 #include "fg/filter.h"
 #include "fg/folded.h"
+#include "fg/lineio.h"
 #include "fg/stacks.h"
 
 /* Exit statuses: 0 success, 1 failure (input, I/O), 2 usage error. */
@@ -74,14 +75,17 @@ void tool_output_close(void);
 void tool_report_skipped(const struct fg_folded_stats *st);
 
 /*
- * The stack transforms of flamekit-filters(7), the same in every tool.
- * A tool puts TOOL_FILTER_LONGOPTS into its getopt_long table and passes
- * every option it does not know itself to tool_filter_option() before
- * calling it bad; its --help prints TOOL_FILTER_HELP.
+ * What every tool accepts beside its own options: the stack transforms
+ * of flamekit-filters(7), --verbose, --progress and --quiet. A tool puts
+ * TOOL_COMMON_LONGOPTS into its getopt_long table, passes every option
+ * it does not know itself to tool_common_option() before calling it bad,
+ * and prints TOOL_COMMON_HELP in its --help.
  */
 #define TOOL_OPT_FILTER 0x1000	/* + enum fg_filter_op */
 #define TOOL_OPT_VERBOSE 0x1100
-#define TOOL_FILTER_LONGOPTS \
+#define TOOL_OPT_PROGRESS 0x1101
+#define TOOL_OPT_QUIET 0x1102
+#define TOOL_COMMON_LONGOPTS \
 	{ "include", required_argument, NULL, TOOL_OPT_FILTER + FG_FILTER_INCLUDE }, \
 	{ "exclude", required_argument, NULL, TOOL_OPT_FILTER + FG_FILTER_EXCLUDE }, \
 	{ "focus", required_argument, NULL, TOOL_OPT_FILTER + FG_FILTER_FOCUS }, \
@@ -91,8 +95,10 @@ void tool_report_skipped(const struct fg_folded_stats *st);
 	{ "collapse-recursion", optional_argument, NULL, TOOL_OPT_FILTER + FG_FILTER_COLLAPSE_RECURSION }, \
 	{ "simplify-templates", no_argument, NULL, TOOL_OPT_FILTER + FG_FILTER_SIMPLIFY_TEMPLATES }, \
 	{ "rename", required_argument, NULL, TOOL_OPT_FILTER + FG_FILTER_RENAME }, \
-	{ "verbose", no_argument, NULL, TOOL_OPT_VERBOSE }
-#define TOOL_FILTER_HELP \
+	{ "verbose", no_argument, NULL, TOOL_OPT_VERBOSE }, \
+	{ "progress", no_argument, NULL, TOOL_OPT_PROGRESS }, \
+	{ "quiet", no_argument, NULL, TOOL_OPT_QUIET }
+#define TOOL_COMMON_HELP \
 "Stack transforms, applied in the order given (flamekit-filters(7)):\n" \
 "      --include RE       keep stacks with a frame matching RE\n" \
 "      --exclude RE       drop stacks with a frame matching RE\n" \
@@ -103,17 +109,19 @@ void tool_report_skipped(const struct fg_folded_stats *st);
 "      --collapse-recursion[=all]  a;a;a -> a (all: also a;b;a;b -> a;b)\n" \
 "      --simplify-templates  vector<int> -> vector<>, Rust hashes removed\n" \
 "      --rename RE=REPL   rename frames (pcre2 substitution, $1 ...)\n" \
-"      --verbose          say what the transforms removed\n"
+"      --verbose          summary on stderr: input, stacks, what was removed\n" \
+"      --progress         show progress on stderr (default: on a terminal,\n" \
+"                         for inputs over 64 MB); --quiet: never\n"
 
-/* Whether --verbose was given (tool_filter_option sets it). */
+/* Whether --verbose was given (tool_common_option sets it). */
 extern int tool_verbose;
 
 /*
- * If ch is one of TOOL_FILTER_LONGOPTS, handles it (adding the transform
+ * If ch is one of TOOL_COMMON_LONGOPTS, handles it (adding a transform
  * to *f, made on first use) and returns 1; otherwise returns 0. A bad
  * pattern or argument is a usage error (exit 2).
  */
-int tool_filter_option(struct fg_filter **f, int ch, const char *arg,
+int tool_common_option(struct fg_filter **f, int ch, const char *arg,
 		       const char *synopsis);
 
 /*
@@ -122,5 +130,21 @@ int tool_filter_option(struct fg_filter **f, int ch, const char *arg,
  * Dies (status 1) on an error.
  */
 void tool_filter_apply(struct fg_filter *f, struct fg_stacks **s);
+
+/*
+ * Progress on standard error: one line, redrawn at most 10 times a
+ * second, erased by tool_progress_end(). It is drawn with --progress,
+ * never with --quiet, and otherwise when standard error is a terminal
+ * and the input is a regular file over 64 MB. tool_progress_lines()
+ * hooks a line reader (path is what it was opened from; NULL or "-" for
+ * standard input); a tool that reads otherwise calls
+ * tool_progress_begin() with the input's size (0 when unknown) and
+ * tool_progress_update() as it goes.
+ */
+void tool_progress_lines(struct fg_lines *l, const char *path);
+void tool_progress_begin(const char *path, unsigned long long size);
+void tool_progress_update(unsigned long long bytes, unsigned long long items,
+			  const char *what);
+void tool_progress_end(void);
 
 #endif /* FG_TOOL_H */

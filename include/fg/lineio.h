@@ -54,6 +54,15 @@ const char *fg_lines_name(const struct fg_lines *l);
 /* Total bytes read so far. */
 unsigned long long fg_lines_bytes(const struct fg_lines *l);
 
+/*
+ * Has fn(ctx, l) called after every chunk read from a file or a
+ * descriptor (not for a memory reader), for progress reports: it may
+ * call fg_lines_bytes() and fg_lines_lineno(). fn NULL turns it off.
+ */
+typedef void (*fg_lines_progress_fn)(void *ctx, const struct fg_lines *l);
+void fg_lines_set_progress(struct fg_lines *l, fg_lines_progress_fn fn,
+			   void *ctx);
+
 /* Closes the file (not a descriptor it was given) and frees l. */
 void fg_lines_close(struct fg_lines *l);
 
