@@ -99,19 +99,10 @@ void tool_report_skipped(const struct fg_folded_stats *st);
 	{ "progress", no_argument, NULL, TOOL_OPT_PROGRESS }, \
 	{ "quiet", no_argument, NULL, TOOL_OPT_QUIET }
 #define TOOL_COMMON_HELP \
-"Stack transforms, applied in the order given (flamekit-filters(7)):\n" \
-"      --include RE       keep stacks with a frame matching RE\n" \
-"      --exclude RE       drop stacks with a frame matching RE\n" \
-"      --focus RE         keep stacks through RE; the match becomes the root\n" \
-"      --show-from RE     as --focus, the frames above joined into one\n" \
-"      --hide RE          remove matching frames, keeping their counts\n" \
-"      --prune-below RE   cut the callees of a matching frame\n" \
-"      --collapse-recursion[=all]  a;a;a -> a (all: also a;b;a;b -> a;b)\n" \
-"      --simplify-templates  vector<int> -> vector<>, Rust hashes removed\n" \
-"      --rename RE=REPL   rename frames (pcre2 substitution, $1 ...)\n" \
-"      --verbose          summary on stderr: input, stacks, what was removed\n" \
-"      --progress         show progress on stderr (default: on a terminal,\n" \
-"                         for inputs over 64 MB); --quiet: never\n"
+"Stack transforms, in the order given (flamekit-filters(7)):\n" \
+"  --include RE  --exclude RE  --focus RE  --show-from RE  --hide RE\n" \
+"  --prune-below RE  --collapse-recursion[=all]  --simplify-templates\n" \
+"  --rename RE=REPL    and --verbose (a summary), --progress, --quiet\n"
 
 /* Whether --verbose was given (tool_common_option sets it). */
 extern int tool_verbose;
