@@ -56,12 +56,12 @@ fail=$((fail + hf))
 # The golden tests and the output-handling tests: scripts that end with
 # their own "N passed, N failed" line.
 for script in tests/golden/run.sh tests/cli.sh tests/completion.sh \
-    tests/progress.sh; do
+    tests/progress.sh tests/man-examples.sh; do
 	BUILD=$BUILD sh "$script" >"$log" 2>&1
 	grep -v '^ok ' "$log" | sed '$d'
 	summary=$(tail -n 1 "$log")
-	gp=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-	gf=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+	gp=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed\(, [0-9]* skipped\)\{0,1\}$/\1/p')
+	gf=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed\(, [0-9]* skipped\)\{0,1\}$/\2/p')
 	if [ -z "$gp" ]; then
 		echo "$script ended abnormally: $summary"
 		gp=0
