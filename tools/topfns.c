@@ -86,8 +86,7 @@ read_one(const char *path, struct input *in, bool strict)
 	int rc;
 
 	o.col = 0;
-	o.counts = in->ncols ? (enum fg_folded_counts)in->ncols :
-			       FG_FOLDED_AUTO;
+	o.counts = FG_FOLDED_AUTO;
 	o.max_counts = 2;
 	o.strict = strict;
 	l = fg_lines_open(path, &d);
@@ -104,6 +103,11 @@ read_one(const char *path, struct input *in, bool strict)
 	}
 	tool_report_skipped(&st);
 	in->bad += st.bad;
+	if (in->ncols != 0 && st.ncounts != 0 && st.ncounts != in->ncols)
+		tool_die(TOOL_EXIT_FAIL,
+			 "%s: has %u count%s per line, but the input before it has %u: cannot merge a profile with a differential profile",
+			 fg_lines_name(l), st.ncounts,
+			 st.ncounts == 1 ? "" : "s", in->ncols);
 	if (in->ncols == 0)
 		in->ncols = st.ncounts;
 	fg_lines_close(l);
