@@ -664,55 +664,48 @@ fill_row(const struct ctx *x, const struct fg_top_row *r,
 	fg_buf_add(&cell[i], r->name, r->len);
 }
 
+/* "N stack" or "N stacks" */
+static void
+put_n(FILE *out, unsigned long long n, const char *what)
+{
+	fprintf(out, "%llu %s%s", n, what, n == 1 ? "" : "s");
+}
+
+/* "label: C in N stacks" with before/after counts for two columns. */
+static void
+put_part(const struct ctx *x, const char *label, const struct fg_count *c,
+	 uint64_t nstacks)
+{
+	char a[FG_COUNT_BUFSZ], b[FG_COUNT_BUFSZ];
+
+	fg_count_format(&c[0], a);
+	if (x->diff) {
+		fg_count_format(&c[1], b);
+		fprintf(x->out, "%s: before %s, after %s, in ", label, a, b);
+	} else {
+		fprintf(x->out, "%s: %s in ", label, a);
+	}
+	put_n(x->out, nstacks, "stack");
+	putc('\n', x->out);
+}
+
+/* The lines above a text table: totals, what filters removed. */
 static void
 print_header(const struct ctx *x, size_t shown)
 {
 	const struct fg_top_stats *st = x->st;
-	char a[FG_COUNT_BUFSZ], b[FG_COUNT_BUFSZ];
-	FILE *out = x->out;
-	const char *by = fg_top_by_name(x->o->by);
 
-	if (!x->diff) {
-		fg_count_format(&st->grand[0], a);
-		fprintf(out, "total %s in %llu stacks, %zu %s%s; ", a,
-			(unsigned long long)st->stacks_kept,
-			fg_top_count(x->top), by,
-			fg_top_count(x->top) == 1 ? "" : "s");
-	} else {
-		fg_count_format(&st->grand[0], a);
-		fg_count_format(&st->grand[1], b);
-		fprintf(out, "total before %s, after %s, in %llu stacks, %zu %s%s; ",
-			a, b, (unsigned long long)st->stacks_kept,
-			fg_top_count(x->top), by,
-			fg_top_count(x->top) == 1 ? "" : "s");
-	}
-	if (shown == SIZE_MAX)
-		fprintf(out, "by %s\n", sort_names[x->sort]);
-	else
-		fprintf(out, "%zu shown, by %s\n", shown,
-			sort_names[x->sort]);
-	if (st->stacks_removed > 0) {
-		fg_count_format(&st->removed[0], a);
-		fprintf(out, "filtered out: %s", a);
-		if (x->diff) {
-			fg_count_format(&st->removed[1], b);
-			fprintf(out, " before, %s after,", b);
-		}
-		fprintf(out, " in %llu stacks\n",
-			(unsigned long long)st->stacks_removed);
-	}
-	if (st->stacks_emptied > 0) {
-		fg_count_format(&st->emptied[0], a);
-		fprintf(out, "left with no frame by --hide, not counted: %s",
-			a);
-		if (x->diff) {
-			fg_count_format(&st->emptied[1], b);
-			fprintf(out, " before, %s after,", b);
-		}
-		fprintf(out, " in %llu stacks\n",
-			(unsigned long long)st->stacks_emptied);
-	}
-	putc('\n', out);
+	put_part(x, "total", st->grand, st->stacks_kept);
+	put_n(x->out, fg_top_count(x->top), fg_top_by_name(x->o->by));
+	if (shown != SIZE_MAX)
+		fprintf(x->out, ", %zu shown", shown);
+	fprintf(x->out, ", sorted by %s\n", sort_names[x->sort]);
+	if (st->stacks_removed > 0)
+		put_part(x, "filtered out", st->removed, st->stacks_removed);
+	if (st->stacks_emptied > 0)
+		put_part(x, "no frame left by --hide, not counted",
+			 st->emptied, st->stacks_emptied);
+	putc('\n', x->out);
 }
 
 static json_t *
