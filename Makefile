@@ -190,6 +190,8 @@ BENCH_SRC = $(sort $(wildcard tests/bench/*.c))
 BENCH_BIN = $(BENCH_SRC:%.c=$(BUILD)/%)
 $(BENCH_BIN): $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
+# readfolded measures the library's folded reader, so it links libfg.
+$(BUILD)/tests/bench/readfolded: $(LIB)
 
 bench: all $(BENCH_BIN)
 	$(Q)for b in tests/bench/*.sh; do BUILD=$(BUILD) sh $$b || exit 1; done
