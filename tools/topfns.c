@@ -18,10 +18,10 @@
 #include "tool.h"
 
 static const char synopsis[] =
-	"usage: topfns [-hV] [-n rows] [-o file] [--by key] [--format fmt]\n"
-	"              [--sort key] [--threshold pct] [--callers regex]\n"
-	"              [--callees regex] [--include regex] [--exclude regex]\n"
-	"              [--focus regex] [--hide regex] [--strict] [file ...]\n";
+	"usage: topfns [-hV] [-b key] [-f format] [-n rows] [-o file] [-s key]\n"
+	"              [-t pct] [--callers regex] [--callees regex]\n"
+	"              [--include regex] [--exclude regex] [--focus regex]\n"
+	"              [--hide regex] [--strict] [file ...]\n";
 
 static void
 usage(void)
