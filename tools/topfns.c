@@ -596,6 +596,8 @@ add_rel(struct fg_buf *b, const struct fg_count *before,
 
 static const char *const head_one[] = { "self", "self%", "sum%", "total",
 					"total%", "stacks", NULL };
+static const char *const head_one_alone[] = { "self", "self%", "total",
+					      "total%", "stacks", NULL };
 static const char *const head_one_csv[] = { "self", "self_pct", "sum_pct",
 					    "total", "total_pct", "stacks",
 					    NULL };
@@ -632,7 +634,10 @@ set_head(struct table *t, const char **buf, const char *const *nums,
 	t->head = buf;
 }
 
-/* One summary row into the table's cells. */
+/*
+ * One summary row into the table's cells; cum (the running sum of self)
+ * is NULL for a row on its own, without the sum% column.
+ */
 static void
 fill_row(const struct ctx *x, const struct fg_top_row *r,
 	 struct fg_count *cum, struct fg_buf *cell)
@@ -642,10 +647,12 @@ fill_row(const struct ctx *x, const struct fg_top_row *r,
 	int i = 0;
 
 	if (!x->diff) {
-		fg_count_add(cum, &r->self[0]);
 		add_count(&cell[i++], &r->self[0]);
 		add_pct(&cell[i++], pct(&r->self[0], &g[0]), false, text);
-		add_pct(&cell[i++], pct(cum, &g[0]), false, text);
+		if (cum != NULL) {
+			fg_count_add(cum, &r->self[0]);
+			add_pct(&cell[i++], pct(cum, &g[0]), false, text);
+		}
 		add_count(&cell[i++], &r->total[0]);
 		add_pct(&cell[i++], pct(&r->total[0], &g[0]), false, text);
 	} else {
@@ -818,34 +825,49 @@ print_summary(struct ctx *x)
 
 /* ---- callers and callees ---- */
 
-/* The matched rows of top (indexes into fg_top_matched), sorted, cut. */
+/* A function matching --callers or --callees, with the edges shown. */
+struct fn_edges {
+	const struct fg_top_row *row;
+	const struct fg_top_edge *e;
+	size_t ne;		/* cut to -n */
+};
+
+/*
+ * The functions of top that matched, in the --sort order, those below
+ * --threshold left out, cut to -n; each with its callers or callees,
+ * cut to -n. Returns their number; *out is freed by the caller.
+ */
 static size_t
-matched_order(const struct ctx *x, struct fg_top *top, uint32_t **out)
+matched_edges(const struct ctx *x, struct fg_top *top, bool callers,
+	      struct fn_edges **out)
 {
 	const uint32_t *m;
 	size_t nm = fg_top_matched(top, &m), n = fg_top_count(top), i, k = 0;
 	uint32_t *order = fg_top_sorted(top, x->sort);
 	uint32_t *pos = fg_xreallocarray(NULL, n + 1, sizeof(*pos));
+	struct fn_edges *f = fg_xreallocarray(NULL, nm + 1, sizeof(*f));
 
 	for (i = 0; i < n; i++)
 		pos[i] = UINT32_MAX;
 	for (i = 0; i < nm; i++)
 		pos[m[i]] = (uint32_t)i;
-	for (i = 0; i < n; i++) {
-		if (x->o->rows && k == x->o->rows)
-			break;
-		if (pos[order[i]] != UINT32_MAX)
-			order[k++] = pos[order[i]];
+	for (i = 0; i < n && !(x->o->rows && k == x->o->rows); i++) {
+		size_t mi = pos[order[i]];
+
+		if (mi == UINT32_MAX ||
+		    !above_threshold(x, fg_top_row(top, order[i])))
+			continue;
+		f[k].row = fg_top_row(top, order[i]);
+		f[k].e = callers ? fg_top_callers(top, mi, &f[k].ne) :
+				   fg_top_callees(top, mi, &f[k].ne);
+		if (x->o->rows && f[k].ne > x->o->rows)
+			f[k].ne = x->o->rows;
+		k++;
 	}
 	free(pos);
-	*out = order;
+	free(order);
+	*out = f;
 	return k;
-}
-
-static const struct fg_top_edge *
-edges_of(struct fg_top *top, bool callers, size_t m, size_t *n)
-{
-	return callers ? fg_top_callers(top, m, n) : fg_top_callees(top, m, n);
 }
 
 /* The edge's counts (and share of the function's total) into cells. */
@@ -874,47 +896,36 @@ static const char *const head_edge_one_csv[] = { "count", "share_pct",
 static const char *const head_edge_two[] = { "before", "after", "delta",
 					     NULL };
 
-static size_t
-edge_limit(const struct ctx *x, size_t ne)
-{
-	return x->o->rows && ne > x->o->rows ? x->o->rows : ne;
-}
-
 /* Text: a block per matched function, its row then its edges. */
 static void
 print_edges_text(struct ctx *x, struct fg_top *top, bool callers)
 {
-	const char *pattern = callers ? x->o->callers : x->o->callees;
-	uint32_t *order;
-	size_t n = matched_order(x, top, &order), i, j, ne;
-	const uint32_t *m;
+	struct fn_edges *f;
+	size_t n = matched_edges(x, top, callers, &f), i, j;
 	const char *hd[16];
 
-	fg_top_matched(top, &m);
 	fprintf(x->out, "%s of '%s':\n", callers ? "callers" : "callees",
-		pattern);
+		callers ? x->o->callers : x->o->callees);
 	if (n == 0)
 		fprintf(x->out, "  no %s matches\n", fg_top_by_name(x->o->by));
 	for (i = 0; i < n; i++) {
-		const struct fg_top_row *r = fg_top_row(top, m[order[i]]);
-		const struct fg_top_edge *e = edges_of(top, callers, order[i],
-						       &ne);
 		struct table one = TABLE_INIT, t = TABLE_INIT;
-		struct fg_count cum = FG_COUNT_ZERO;
 
 		putc('\n', x->out);
-		set_head(&one, hd, x->diff ? head_two : head_one,
+		set_head(&one, hd, x->diff ? head_two : head_one_alone,
 			 fg_top_by_name(x->o->by));
-		fill_row(x, r, &cum, table_row(&one));
+		fill_row(x, f[i].row, NULL, table_row(&one));
 		table_print(&one, FMT_TEXT, "", x->out);
 		table_release(&one);
 		set_head(&t, hd, x->diff ? head_edge_two : head_edge_one,
 			 callers ? "caller" : "callee");
-		for (j = 0; j < edge_limit(x, ne); j++) {
+		for (j = 0; j < f[i].ne; j++) {
 			struct fg_buf *cell = table_row(&t);
-			const struct fg_top_row *o = fg_top_row(top, e[j].row);
+			const struct fg_top_row *o = fg_top_row(top,
+								f[i].e[j].row);
 
-			fg_buf_add(&cell[fill_edge(x, r, &e[j], cell)],
+			fg_buf_add(&cell[fill_edge(x, f[i].row, &f[i].e[j],
+						   cell)],
 				   o->name, o->len);
 		}
 		if (t.nrows > 0)
@@ -925,7 +936,7 @@ print_edges_text(struct ctx *x, struct fg_top *top, bool callers)
 					  "callee: always the leaf");
 		table_release(&t);
 	}
-	free(order);
+	free(f);
 }
 
 /* CSV, TSV, Markdown: rows of one flat table, relation by relation. */
@@ -933,66 +944,57 @@ static void
 fill_edges_flat(struct ctx *x, struct fg_top *top, bool callers,
 		struct table *t)
 {
-	uint32_t *order;
-	size_t n = matched_order(x, top, &order), i, j, ne;
-	const uint32_t *m;
+	struct fn_edges *f;
+	size_t n = matched_edges(x, top, callers, &f), i, j;
 
-	fg_top_matched(top, &m);
 	for (i = 0; i < n; i++) {
-		const struct fg_top_row *r = fg_top_row(top, m[order[i]]);
-		const struct fg_top_edge *e = edges_of(top, callers, order[i],
-						       &ne);
-
-		for (j = 0; j < edge_limit(x, ne); j++) {
+		for (j = 0; j < f[i].ne; j++) {
 			struct fg_buf *cell = table_row(t);
-			const struct fg_top_row *o = fg_top_row(top, e[j].row);
-			int c = fill_edge(x, r, &e[j], cell);
+			const struct fg_top_row *o = fg_top_row(top,
+								f[i].e[j].row);
+			int c = fill_edge(x, f[i].row, &f[i].e[j], cell);
 
 			fg_buf_adds(&cell[c++], callers ? "caller" : "callee");
-			fg_buf_add(&cell[c++], r->name, r->len);
+			fg_buf_add(&cell[c++], f[i].row->name, f[i].row->len);
 			fg_buf_add(&cell[c], o->name, o->len);
 		}
 	}
-	free(order);
+	free(f);
 }
 
 static json_t *
 json_edges(const struct ctx *x, struct fg_top *top, bool callers)
 {
 	json_t *a = json_array();
-	uint32_t *order;
-	size_t n = matched_order(x, top, &order), i, j, ne;
-	const uint32_t *m;
+	struct fn_edges *f;
+	size_t n = matched_edges(x, top, callers, &f), i, j;
 
-	fg_top_matched(top, &m);
 	for (i = 0; i < n; i++) {
-		const struct fg_top_row *r = fg_top_row(top, m[order[i]]);
-		const struct fg_top_edge *e = edges_of(top, callers, order[i],
-						       &ne);
+		const struct fg_top_row *r = f[i].row;
 		json_t *row = json_row(x, r), *edges = json_array();
 
-		for (j = 0; j < edge_limit(x, ne); j++) {
-			const struct fg_top_row *o = fg_top_row(top, e[j].row);
+		for (j = 0; j < f[i].ne; j++) {
+			const struct fg_top_edge *e = &f[i].e[j];
+			const struct fg_top_row *o = fg_top_row(top, e->row);
 			json_t *je = json_object();
 
 			jset(je, "name", json_name(o->name, o->len));
 			if (!x->diff) {
-				jset(je, "count", json_count(&e[j].count[0]));
+				jset(je, "count", json_count(&e->count[0]));
 				jset(je, "share_pct",
-				     json_pct(pct(&e[j].count[0],
-						  &r->total[0])));
+				     json_pct(pct(&e->count[0], &r->total[0])));
 			} else {
-				jset(je, "before", json_count(&e[j].count[0]));
-				jset(je, "after", json_count(&e[j].count[1]));
-				jset(je, "delta", json_delta(&e[j].count[0],
-							     &e[j].count[1]));
+				jset(je, "before", json_count(&e->count[0]));
+				jset(je, "after", json_count(&e->count[1]));
+				jset(je, "delta", json_delta(&e->count[0],
+							     &e->count[1]));
 			}
 			jappend(edges, je);
 		}
 		jset(row, callers ? "callers" : "callees", edges);
 		jappend(a, row);
 	}
-	free(order);
+	free(f);
 	return a;
 }
 
