@@ -118,6 +118,7 @@ MAN7     = $(sort $(wildcard man/man7/*.7))
 # (flamekit-filters(7)) need pcre2 in every tool.
 TOOL_LIBS = $(PCRE_LIBS)
 LIBS_difffold =
+LIBS_topfns = $(JSON_LIBS)
 
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(UNIT_SRC:%.c=$(BUILD)/%)
@@ -193,6 +194,8 @@ BENCH_SRC = $(sort $(wildcard tests/bench/*.c))
 BENCH_BIN = $(BENCH_SRC:%.c=$(BUILD)/%)
 $(BENCH_BIN): $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
+# readfolded measures the library's folded reader, so it links libfg.
+$(BUILD)/tests/bench/readfolded: $(LIB)
 
 bench: all $(BENCH_BIN)
 	$(Q)for b in tests/bench/*.sh; do BUILD=$(BUILD) sh $$b || exit 1; done

@@ -31,7 +31,7 @@ a=fixtures/folded/before.folded
 b=fixtures/folded/after.folded
 big=fixtures/perf/16-java-perfmap.folded.pl
 
-for tool in difffold; do
+for tool in difffold topfns; do
 	bin=$BUILD/$tool
 	args="$a $b"
 	bigargs="$big $big"
@@ -55,15 +55,15 @@ for tool in difffold; do
 	check $? "$tool: -o into a missing directory exits 1"
 
 	# -o leaves no temporary file behind, on success or failure.
-	mkdir -p "$tmp/o"
-	"$bin" -o "$tmp/o/good" $args 2>"$tmp/err" &&
-		"$bin" -o "$tmp/o/bad" --strict fixtures/folded/malformed.folded "$b" 2>"$tmp/err"
-	[ "$(ls -A "$tmp/o")" = good ]
+	mkdir -p "$tmp/o-$tool"
+	"$bin" -o "$tmp/o-$tool/good" $args 2>"$tmp/err" &&
+		"$bin" -o "$tmp/o-$tool/bad" --strict fixtures/folded/malformed.folded "$b" 2>"$tmp/err"
+	[ "$(ls -A "$tmp/o-$tool")" = good ]
 	check $? "$tool: -o leaves only the finished file"
 
 	# -o gives the file the usual permissions, not mkstemp's 0600.
-	(umask 022 && "$bin" -o "$tmp/o/perm" $args)
-	[ "$(stat -c %a "$tmp/o/perm")" = 644 ]
+	(umask 022 && "$bin" -o "$tmp/o-$tool/perm" $args)
+	[ "$(stat -c %a "$tmp/o-$tool/perm")" = 644 ]
 	check $? "$tool: -o file has mode 644 under umask 022"
 done
 

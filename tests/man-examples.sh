@@ -82,7 +82,7 @@ check_one() {
 	fi
 	rm -rf "$tmp/run"
 	mkdir "$tmp/run"
-	cp -R fixtures/man/. "$tmp/run/"
+	cp -RL fixtures/man/. "$tmp/run/"
 	(cd "$tmp/run" && PATH=$bin:$PATH LC_ALL=C sh -c "$cmd") \
 		>"$tmp/out" 2>"$tmp/err"
 	rc=$?

@@ -15,5 +15,6 @@
 #include "fg/lineio.h"
 #include "fg/rewrite.h"
 #include "fg/stacks.h"
+#include "fg/top.h"
 
 #endif /* FG_FG_H */
