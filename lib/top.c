@@ -31,12 +31,6 @@
 
 #define NO_ID UINT32_MAX
 
-struct filter {
-	enum fg_top_filter kind;
-	pcre2_code *re;
-	uint8_t *memo;		/* per frame id: 0 unknown, 1 no, 2 match */
-};
-
 struct edge {
 	uint32_t m;		/* the matched row */
 	uint32_t other;		/* the caller or callee row */
@@ -52,8 +46,6 @@ struct edge_list {
 
 struct fg_top {
 	enum fg_top_by by;
-	struct filter *filters;
-	size_t nfilters;
 	pcre2_code *edge_re;
 	pcre2_match_data *md;
 	bool ran;
@@ -277,11 +269,6 @@ fg_top_free(struct fg_top *t)
 
 	if (t == NULL)
 		return;
-	for (i = 0; i < t->nfilters; i++) {
-		pcre2_code_free(t->filters[i].re);
-		free(t->filters[i].memo);
-	}
-	free(t->filters);
 	pcre2_code_free(t->edge_re);
 	pcre2_match_data_free(t->md);
 	fg_symtab_free(t->keys);
@@ -337,23 +324,6 @@ ensure_md(struct fg_top *t, struct fg_diag *d)
 }
 
 int
-fg_top_add_filter(struct fg_top *t, enum fg_top_filter kind,
-		  const char *pattern, struct fg_diag *d)
-{
-	pcre2_code *re;
-
-	if (t->ran || kind > FG_TOP_HIDE)
-		return FG_EINVAL;
-	re = compile(pattern, d);
-	if (re == NULL)
-		return FG_EINVAL;
-	t->filters = fg_xreallocarray(t->filters, t->nfilters + 1,
-				      sizeof(*t->filters));
-	t->filters[t->nfilters++] = (struct filter){ kind, re, NULL };
-	return ensure_md(t, d);
-}
-
-int
 fg_top_set_edges(struct fg_top *t, const char *pattern, struct fg_diag *d)
 {
 	pcre2_code *re;
@@ -388,80 +358,6 @@ match(struct fg_top *t, pcre2_code *re, const char *s, size_t n,
 			    (const char *)msg);
 	}
 	return FG_EDEP;
-}
-
-/* Whether filter f matches frame id; memoised. */
-static int
-frame_matches(struct fg_top *t, struct filter *f,
-	      const struct fg_symtab *syms, uint32_t id, struct fg_diag *d)
-{
-	size_t len;
-	const char *s;
-	int rc;
-
-	if (f->memo[id])
-		return f->memo[id] == 2;
-	s = fg_symtab_str(syms, id, &len);
-	rc = match(t, f->re, s, len, d);
-	if (rc < 0)
-		return rc;
-	f->memo[id] = rc ? 2 : 1;
-	return rc;
-}
-
-/*
- * Applies the filters to frames[0..*n-1] in place. Returns 1 to keep the
- * stack, 0 to drop it, or a negative status.
- */
-static int
-apply_filters(struct fg_top *t, const struct fg_symtab *syms,
-	      uint32_t *frames, size_t *n, struct fg_diag *d)
-{
-	size_t i, j, k;
-	int rc;
-
-	for (i = 0; i < t->nfilters; i++) {
-		struct filter *f = &t->filters[i];
-		bool any = false;
-
-		switch (f->kind) {
-		case FG_TOP_INCLUDE:
-		case FG_TOP_EXCLUDE:
-			for (j = 0; j < *n && !any; j++) {
-				rc = frame_matches(t, f, syms, frames[j], d);
-				if (rc < 0)
-					return rc;
-				any = rc;
-			}
-			if (any != (f->kind == FG_TOP_INCLUDE))
-				return 0;
-			break;
-		case FG_TOP_FOCUS:
-			for (j = 0; j < *n; j++) {
-				rc = frame_matches(t, f, syms, frames[j], d);
-				if (rc < 0)
-					return rc;
-				if (rc)
-					break;
-			}
-			if (j == *n)
-				return 0;
-			memmove(frames, frames + j, (*n - j) * sizeof(*frames));
-			*n -= j;
-			break;
-		case FG_TOP_HIDE:
-			for (j = k = 0; j < *n; j++) {
-				rc = frame_matches(t, f, syms, frames[j], d);
-				if (rc < 0)
-					return rc;
-				if (!rc)
-					frames[k++] = frames[j];
-			}
-			*n = k;
-			break;
-		}
-	}
-	return 1;
 }
 
 /* The row of the key of frame id; memoised in fmap. */
@@ -720,8 +616,6 @@ fg_top_run(struct fg_top *t, const struct fg_stacks *s, unsigned ncols,
 	fmap = fg_xreallocarray(NULL, nframes ? nframes : 1, sizeof(*fmap));
 	for (i = 0; i < nframes; i++)
 		fmap[i] = NO_ID;
-	for (i = 0; i < t->nfilters; i++)
-		t->filters[i].memo = fg_xcalloc(nframes ? nframes : 1, 1);
 
 	for (i = 0; i < nst; i++) {
 		const struct fg_count *c = fg_stacks_counts(s, i);
@@ -735,27 +629,8 @@ fg_top_run(struct fg_top *t, const struct fg_stacks *s, unsigned ncols,
 			work = fg_xreallocarray(work, cap, sizeof(*work));
 			keys = fg_xreallocarray(keys, cap, sizeof(*keys));
 		}
-		if (t->nfilters > 0) {
-			memcpy(work, frames, n * sizeof(*work));
-			rc = apply_filters(t, syms, work, &n, d);
-			if (rc < 0)
-				goto out;
-			if (rc == 0) {
-				t->st.stacks_removed++;
-				rc = add_counts(t->st.removed, c, ncols);
-				if (rc < 0)
-					goto overflow;
-				continue;
-			}
-			frames = work;
-		}
-		if (n == 0) {
-			t->st.stacks_emptied++;
-			rc = add_counts(t->st.emptied, c, ncols);
-			if (rc < 0)
-				goto overflow;
+		if (n == 0)	/* no frame to summarise (never from folded text) */
 			continue;
-		}
 		/*
 		 * Every sum below is at most the grand total, so once that
 		 * fits, they do too; they are checked all the same.

@@ -234,7 +234,7 @@ main(int argc, char **argv)
 
 	if (filter != NULL) {
 		/* -n scales what the transforms left */
-		tool_filter_apply(filter, &s);
+		tool_filter_apply(filter, &s, 0, NULL);
 		st1.total_overflow = fg_stacks_total(s, 0, &st1.total[0]) < 0;
 		st2.total_overflow = fg_stacks_total(s, 1, &st2.total[0]) < 0;
 	}

@@ -274,20 +274,31 @@ tool_common_option(struct fg_filter **f, int ch, const char *arg,
 }
 
 void
-tool_filter_apply(struct fg_filter *f, struct fg_stacks **s)
+tool_filter_apply(struct fg_filter *f, struct fg_stacks **s, unsigned ncols,
+		  struct fg_filter_removed *removed)
 {
 	struct fg_filter_removed *rm;
 	struct fg_diag d = FG_DIAG_INIT;
 	char buf[2][FG_COUNT_BUFSZ];
-	unsigned ncols, c;
+	unsigned c;
 	size_t i, n;
 
+	if (removed != NULL)
+		memset(removed, 0, sizeof(*removed));
 	if (f == NULL || (n = fg_filter_count(f)) == 0)
 		return;
 	rm = fg_xreallocarray(NULL, n, sizeof(*rm));
 	if (fg_filter_apply(f, s, rm, &d) < 0)
 		tool_die_diag(&d);
-	ncols = fg_stacks_ncols(*s);
+	if (ncols == 0 || ncols > fg_stacks_ncols(*s))
+		ncols = fg_stacks_ncols(*s);
+	for (i = 0; removed != NULL && i < n; i++) {
+		removed->stacks += rm[i].stacks;
+		for (c = 0; c < ncols; c++)
+			if (fg_count_add(&removed->count[c], &rm[i].count[c]) < 0)
+				tool_die(TOOL_EXIT_FAIL,
+					 "the count removed by the transforms exceeds 18446744073709551615");
+	}
 	for (i = 0; tool_verbose && i < n; i++) {
 		if (rm[i].stacks == 0)
 			continue;

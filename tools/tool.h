@@ -118,9 +118,12 @@ int tool_common_option(struct fg_filter **f, int ch, const char *arg,
 /*
  * Runs the transforms of f (NULL: none) on *s. With --verbose, says on
  * standard error how many stacks and counts each transform removed.
- * Dies (status 1) on an error.
+ * removed, if not NULL, receives the sum of what they all removed.
+ * ncols is the number of count columns in use (0: all of the table's),
+ * for the messages. Dies (status 1) on an error.
  */
-void tool_filter_apply(struct fg_filter *f, struct fg_stacks **s);
+void tool_filter_apply(struct fg_filter *f, struct fg_stacks **s,
+		       unsigned ncols, struct fg_filter_removed *removed);
 
 /*
  * Progress on standard error: one line, redrawn at most 10 times a

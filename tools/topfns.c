@@ -19,9 +19,8 @@
 
 static const char synopsis[] =
 	"usage: topfns [-hV] [-b key] [-f format] [-n rows] [-o file] [-s key]\n"
-	"              [-t pct] [--callers regex] [--callees regex]\n"
-	"              [--include regex] [--exclude regex] [--focus regex]\n"
-	"              [--hide regex] [--strict] [file ...]\n";
+	"              [-t pct] [--callers regex] [--callees regex] [--strict]\n"
+	"              [transforms] [file ...]\n";
 
 static void
 usage(void)
@@ -43,14 +42,12 @@ usage(void)
 "      --callers REGEX    the callers of the matching functions, with the\n"
 "                         count along each edge\n"
 "      --callees REGEX    the callees of the matching functions\n"
-"      --include REGEX    keep only stacks with a matching frame\n"
-"      --exclude REGEX    drop stacks with a matching frame\n"
-"      --focus REGEX      keep stacks through a matching frame, from it on\n"
-"      --hide REGEX       remove matching frames, keeping their counts\n"
 "  -o, --output FILE      write to FILE, replaced only on success\n"
 "      --strict           stop at the first malformed line\n"
 "  -h, --help             print this help and exit\n"
 "  -V, --version          print the version and exit\n"
+"\n"
+TOOL_COMMON_HELP
 "\n"
 "Example: stackcollapse-perf perf.txt | topfns -n 10 --format markdown\n");
 }
@@ -510,6 +507,7 @@ struct ctx {
 	const struct opts *o;
 	struct fg_top *top;		/* the summary */
 	const struct fg_top_stats *st;
+	struct fg_filter_removed removed;	/* by the transforms */
 	bool diff;
 	enum fg_top_sort sort;
 	FILE *out;
@@ -707,11 +705,8 @@ print_header(const struct ctx *x, size_t shown)
 	if (shown != SIZE_MAX)
 		fprintf(x->out, ", %zu shown", shown);
 	fprintf(x->out, ", sorted by %s\n", sort_names[x->sort]);
-	if (st->stacks_removed > 0)
-		put_part(x, "filtered out", st->removed, st->stacks_removed);
-	if (st->stacks_emptied > 0)
-		put_part(x, "no frame left by --hide, not counted",
-			 st->emptied, st->stacks_emptied);
+	if (x->removed.stacks > 0)
+		put_part(x, "filtered out", x->removed.count, x->removed.stacks);
 	putc('\n', x->out);
 }
 
@@ -760,21 +755,18 @@ json_top(const struct ctx *x)
 	jset(o, "differential", json_boolean(x->diff));
 	if (!x->diff) {
 		jset(o, "total", json_count(&st->grand[0]));
-		jset(o, "filtered_out", json_count(&st->removed[0]));
-		jset(o, "hidden_empty", json_count(&st->emptied[0]));
+		jset(o, "filtered_out", json_count(&x->removed.count[0]));
 	} else {
 		jset(o, "total_before", json_count(&st->grand[0]));
 		jset(o, "total_after", json_count(&st->grand[1]));
-		jset(o, "filtered_out_before", json_count(&st->removed[0]));
-		jset(o, "filtered_out_after", json_count(&st->removed[1]));
-		jset(o, "hidden_empty_before", json_count(&st->emptied[0]));
-		jset(o, "hidden_empty_after", json_count(&st->emptied[1]));
+		jset(o, "filtered_out_before",
+		     json_count(&x->removed.count[0]));
+		jset(o, "filtered_out_after",
+		     json_count(&x->removed.count[1]));
 	}
 	jset(o, "stacks", json_integer((json_int_t)st->stacks_kept));
 	jset(o, "stacks_filtered_out",
-	     json_integer((json_int_t)st->stacks_removed));
-	jset(o, "stacks_hidden_empty",
-	     json_integer((json_int_t)st->stacks_emptied));
+	     json_integer((json_int_t)x->removed.stacks));
 	jset(o, "functions", json_integer((json_int_t)fg_top_count(x->top)));
 	return o;
 }
@@ -1082,22 +1074,12 @@ pick(const char *s, const char *const *names, size_t n, const char *what)
 static const char *const by_names[] = { "function", "file", "module",
 					"frame" };
 
-struct filter_arg {
-	enum fg_top_filter kind;
-	const char *pattern;
-};
-
 static struct fg_top *
-new_top(const struct opts *o, const struct filter_arg *f, size_t nf,
-	const char *edges)
+new_top(const struct opts *o, const char *edges)
 {
 	struct fg_top *t = fg_top_new(o->by);
 	struct fg_diag d = FG_DIAG_INIT;
-	size_t i;
 
-	for (i = 0; i < nf; i++)
-		if (fg_top_add_filter(t, f[i].kind, f[i].pattern, &d) < 0)
-			tool_usage_error(synopsis, "%s", d.msg);
 	if (edges != NULL && fg_top_set_edges(t, edges, &d) < 0)
 		tool_usage_error(synopsis, "%s", d.msg);
 	return t;
@@ -1115,30 +1097,25 @@ run_top(struct fg_top *t, const struct input *in)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_STRICT = 256, OPT_CALLERS, OPT_CALLEES, OPT_INCLUDE,
-	       OPT_EXCLUDE, OPT_FOCUS, OPT_HIDE };
+	enum { OPT_STRICT = 256, OPT_CALLERS, OPT_CALLEES };
 	static const struct option longopts[] = {
 		{ "by", required_argument, NULL, 'b' },
 		{ "callees", required_argument, NULL, OPT_CALLEES },
 		{ "callers", required_argument, NULL, OPT_CALLERS },
-		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
-		{ "focus", required_argument, NULL, OPT_FOCUS },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "hide", required_argument, NULL, OPT_HIDE },
-		{ "include", required_argument, NULL, OPT_INCLUDE },
 		{ "output", required_argument, NULL, 'o' },
 		{ "rows", required_argument, NULL, 'n' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "threshold", required_argument, NULL, 't' },
 		{ "version", no_argument, NULL, 'V' },
+		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct opts o = { FG_TOP_BY_FUNCTION, FMT_TEXT, -1, 20, -1.0, NULL,
 			  NULL, false };
-	struct filter_arg *filters = NULL;
-	size_t nfilters = 0;
+	struct fg_filter *filter = NULL;
 	const char *output = NULL;
 	struct input in = { NULL, NULL, 0, 0 };
 	struct fg_top *tops[2] = { NULL, NULL };
@@ -1193,19 +1170,9 @@ main(int argc, char **argv)
 		case OPT_CALLEES:
 			o.callees = optarg;
 			break;
-		case OPT_INCLUDE:
-		case OPT_EXCLUDE:
-		case OPT_FOCUS:
-		case OPT_HIDE:
-			filters = fg_xreallocarray(filters, nfilters + 1,
-						   sizeof(*filters));
-			filters[nfilters].kind =
-				ch == OPT_INCLUDE ? FG_TOP_INCLUDE :
-				ch == OPT_EXCLUDE ? FG_TOP_EXCLUDE :
-				ch == OPT_FOCUS ? FG_TOP_FOCUS : FG_TOP_HIDE;
-			filters[nfilters++].pattern = optarg;
-			break;
 		default:
+			if (tool_common_option(&filter, ch, optarg, synopsis))
+				break;
 			tool_bad_option(synopsis, ch, argv);
 		}
 	}
@@ -1222,13 +1189,13 @@ main(int argc, char **argv)
 	}
 
 	/* Compile every pattern before reading anything. */
-	x.top = new_top(&o, filters, nfilters, NULL);
+	x.top = new_top(&o, NULL);
 	if (o.callers != NULL)
-		tops[0] = new_top(&o, filters, nfilters, o.callers);
+		tops[0] = new_top(&o, o.callers);
 	if (o.callees != NULL)
 		tops[1] = o.callers != NULL &&
 			  strcmp(o.callers, o.callees) == 0 ? tops[0] :
-			  new_top(&o, filters, nfilters, o.callees);
+			  new_top(&o, o.callees);
 
 	in.syms = fg_symtab_new();
 	in.s = fg_stacks_new(in.syms, 2);
@@ -1237,6 +1204,7 @@ main(int argc, char **argv)
 	for (i = 0; i < argc; i++)
 		read_one(argv[i], &in, o.strict);
 
+	tool_filter_apply(filter, &in.s, in.ncols, &x.removed);
 	x.o = &o;
 	x.diff = in.ncols == 2;
 	if (o.sort < 0)
@@ -1265,6 +1233,6 @@ main(int argc, char **argv)
 	fg_top_free(x.top);
 	fg_stacks_free(in.s);
 	fg_symtab_free(in.syms);
-	free(filters);
+	fg_filter_free(filter);
 	return in.bad ? TOOL_EXIT_FAIL : TOOL_EXIT_OK;
 }

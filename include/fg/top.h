@@ -16,10 +16,8 @@
  * So the self counts add up to the grand total exactly, and a total is
  * never more than the grand total. Counts are exact (count.h).
  *
- * Filters (include, exclude, focus, hide: pcre2 patterns matched against
- * frame names) apply to each stack, in the order added, before it is
- * summarised; what include, exclude and focus drop is counted apart, as
- * is a stack that hide leaves with no frame. An edge pattern selects
+ * The stack transforms of flamekit-filters(7) are applied to the table
+ * before it is summarised (filter.h). An edge pattern selects
  * keys whose callers and callees are collected, with the count along
  * each edge (again counted once per stack).
  *
@@ -72,13 +70,6 @@ void fg_top_key(enum fg_top_by by, const char *s, size_t n,
 /* Returns "function", "file", "module" or "frame". */
 const char *fg_top_by_name(enum fg_top_by by);
 
-enum fg_top_filter {
-	FG_TOP_INCLUDE = 0,	/* keep stacks with a matching frame */
-	FG_TOP_EXCLUDE,		/* drop stacks with a matching frame */
-	FG_TOP_FOCUS,		/* keep stacks through a match, from it on */
-	FG_TOP_HIDE		/* remove matching frames, keep the counts */
-};
-
 struct fg_top;
 
 /* Returns a new summary that groups frames by by. */
@@ -86,18 +77,10 @@ struct fg_top *fg_top_new(enum fg_top_by by);
 void fg_top_free(struct fg_top *t);
 
 /*
- * Adds a filter (applied in the order added). pattern is a pcre2
- * pattern, matched bytewise against whole frame names (unanchored).
- * Returns FG_OK, or FG_EINVAL with d filled (the column is the offset of
- * the error in the pattern, from 1) if it does not compile.
- */
-int fg_top_add_filter(struct fg_top *t, enum fg_top_filter kind,
-		      const char *pattern, struct fg_diag *d);
-
-/*
  * Collects the callers and callees of every key matching pattern (a
- * pcre2 pattern matched against the key, unanchored). Returns as
- * fg_top_add_filter.
+ * pcre2 pattern matched against the key, unanchored). Returns FG_OK, or
+ * FG_EINVAL with d filled (the column is the offset of the error in the
+ * pattern, from 1) if it does not compile.
  */
 int fg_top_set_edges(struct fg_top *t, const char *pattern,
 		     struct fg_diag *d);
@@ -123,12 +106,8 @@ struct fg_top_row {
 struct fg_top_stats {
 	unsigned ncols;
 	struct fg_count grand[FG_STACKS_MAX_COLS];	/* what is summarised */
-	struct fg_count removed[FG_STACKS_MAX_COLS];	/* dropped by filters */
-	struct fg_count emptied[FG_STACKS_MAX_COLS];	/* left with no frame */
 	uint64_t stacks_in;	/* stacks in the table */
-	uint64_t stacks_kept;	/* stacks summarised */
-	uint64_t stacks_removed;	/* dropped by include/exclude/focus */
-	uint64_t stacks_emptied;	/* left with no frame (by hide) */
+	uint64_t stacks_kept;	/* stacks summarised (those with a frame) */
 };
 
 const struct fg_top_stats *fg_top_stats(const struct fg_top *t);

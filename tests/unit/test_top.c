@@ -226,68 +226,14 @@ test_keys(void **state)
 }
 
 static void
-test_filters(void **state)
-{
-	static const char text[] = "main;fib;fib;fib 4\nmain;a;b;a;b;a 3\n"
-				   "main;fib 1\nx;y 2\nmain 5\n";
-	struct fg_diag d = FG_DIAG_INIT;
-	struct fx f;
-	struct fg_top *t;
-
-	load(&f, text, 1);
-	t = fg_top_new(FG_TOP_BY_FUNCTION);
-	assert_int_equal(fg_top_add_filter(t, FG_TOP_HIDE, "^main$", &d), 0);
-	assert_int_equal(fg_top_add_filter(t, FG_TOP_EXCLUDE, "^x$", &d), 0);
-	assert_int_equal(fg_top_add_filter(t, FG_TOP_FOCUS, "^b$", &d), 0);
-	assert_int_equal(fg_top_run(t, f.s, 0, &d), FG_OK);
-	/*
-	 * In order: hide leaves "main 5" empty, then focus drops it with
-	 * the stacks that have no b (x;y went with exclude).
-	 */
-	assert_count(&fg_top_stats(t)->emptied[0], 0);
-	assert_count(&fg_top_stats(t)->removed[0], 12);
-	assert_int_equal(fg_top_stats(t)->stacks_removed, 4);
-	assert_count(&fg_top_stats(t)->grand[0], 3);
-	/* focus cut the stack to b;a;b;a */
-	assert_int_equal(fg_top_count(t), 2);
-	assert_count(&row(t, "a")->self[0], 3);
-	assert_count(&row(t, "b")->total[0], 3);
-	fg_top_free(t);
-	unload(&f);
-
-	/* hide alone: a stack left with no frame is counted apart */
-	load(&f, text, 1);
-	t = fg_top_new(FG_TOP_BY_FUNCTION);
-	assert_int_equal(fg_top_add_filter(t, FG_TOP_HIDE, "^main$", &d), 0);
-	assert_int_equal(fg_top_run(t, f.s, 0, &d), FG_OK);
-	assert_count(&fg_top_stats(t)->emptied[0], 5);
-	assert_int_equal(fg_top_stats(t)->stacks_emptied, 1);
-	assert_count(&fg_top_stats(t)->grand[0], 10);
-	assert_count(&row(t, "fib")->total[0], 5);
-	fg_top_free(t);
-	unload(&f);
-
-	load(&f, text, 1);
-	t = fg_top_new(FG_TOP_BY_FUNCTION);
-	assert_int_equal(fg_top_add_filter(t, FG_TOP_INCLUDE, "fi", &d), 0);
-	assert_int_equal(fg_top_run(t, f.s, 0, &d), FG_OK);
-	assert_count(&fg_top_stats(t)->grand[0], 5);
-	assert_count(&fg_top_stats(t)->removed[0], 10);
-	fg_top_free(t);
-	unload(&f);
-}
-
-static void
-test_filter_bad_pattern(void **state)
+test_edges_bad_pattern(void **state)
 {
 	struct fg_diag d = FG_DIAG_INIT;
 	struct fg_top *t = fg_top_new(FG_TOP_BY_FUNCTION);
 
-	assert_int_equal(fg_top_add_filter(t, FG_TOP_INCLUDE, "a(b", &d),
-			 FG_EINVAL);
+	assert_int_equal(fg_top_set_edges(t, "a(b", &d), FG_EINVAL);
 	assert_non_null(strstr(d.msg, "'a(b'"));
 	assert_int_equal(d.col, 4);
-	assert_int_equal(fg_top_set_edges(t, "[", &d), FG_EINVAL);
 	fg_top_free(t);
 }
 
@@ -436,8 +382,7 @@ main(void)
 		cmocka_unit_test(test_recursion_once),
 		cmocka_unit_test(test_group_function_merges_lines),
 		cmocka_unit_test(test_keys),
-		cmocka_unit_test(test_filters),
-		cmocka_unit_test(test_filter_bad_pattern),
+		cmocka_unit_test(test_edges_bad_pattern),
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_differential),
 		cmocka_unit_test(test_sort),
