@@ -15,14 +15,6 @@
 #include <string.h>
 
 #include <pcre2.h>
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
 
 #include "fg/error.h"
 #include "fg/intern.h"
