@@ -219,19 +219,6 @@ add_path(struct fg_pyspy *p, struct fg_buf *b, const struct fg_pyspy_frame *f)
 	fg_buf_add(b, s, n);
 }
 
-static bool
-has_line(const struct fg_pyspy_frame *f)
-{
-	size_t i;
-
-	if (f->line == NULL)
-		return false;
-	for (i = 0; i < f->line_len; i++)
-		if (f->line[i] != '0')
-			return true;
-	return false;
-}
-
 /* The thread frame f, renamed "thread: NAME" (or "thread"). */
 static uint32_t
 merge_thread(struct fg_pyspy *p, const struct fg_pyspy_frame *f)
@@ -288,7 +275,7 @@ fg_pyspy_map_parts(struct fg_pyspy *p, const struct fg_pyspy_frame *f,
 		fg_buf_add(b, f->name, f->name_len);
 		fg_buf_adds(b, " (");
 		add_path(p, b, f);
-		if (p->o.granularity == FG_PYSPY_LINE && has_line(f)) {
+		if (p->o.granularity == FG_PYSPY_LINE && f->line != NULL) {
 			fg_buf_addc(b, ':');
 			fg_buf_add(b, f->line, f->line_len);
 		}
@@ -354,14 +341,37 @@ fg_pyspy_map_text(struct fg_pyspy *p, const char *s, size_t n)
 	return out;
 }
 
-int
-fg_pyspy_add(struct fg_pyspy *p, const uint32_t *ids, size_t n,
-	     const struct fg_count *c)
+/* SIZE_MAX as a stack index: the stack was dropped (drop_empty). */
+#define DROPPED SIZE_MAX
+
+/* Adds c again to the stack fg_pyspy_add put at idx (or dropped). */
+static int
+add_again(struct fg_pyspy *p, size_t idx, const struct fg_count *c)
+{
+	int rc;
+
+	p->totals.stacks_in++;
+	rc = fg_count_add(&p->totals.in, c);
+	if (rc < 0)
+		return rc;
+	if (idx == DROPPED) {
+		p->totals.empty++;
+		return fg_count_add(&p->totals.dropped, c);
+	}
+	return fg_count_add(&fg_stacks_counts_mut(p->dst, idx)[0], c);
+}
+
+/* fg_pyspy_add, saying in *idx where the stack went. */
+static int
+add_idx(struct fg_pyspy *p, const uint32_t *ids, size_t n,
+	const struct fg_count *c, size_t *idx)
 {
 	size_t i, k = 0;
 	int rc;
 
-	if (n > p->ids_cap) {
+	*idx = DROPPED;
+
+	if (n >= p->ids_cap) {
 		p->ids_cap = n < 64 ? 64 : n * 2;
 		p->ids = fg_xreallocarray(p->ids, p->ids_cap, sizeof(*p->ids));
 	}
@@ -383,7 +393,16 @@ fg_pyspy_add(struct fg_pyspy *p, const uint32_t *ids, size_t n,
 		}
 		p->ids[k++] = p->empty_id;
 	}
-	return fg_stacks_add(p->dst, p->ids, k, 0, c, NULL);
+	return fg_stacks_add(p->dst, p->ids, k, 0, c, idx);
+}
+
+int
+fg_pyspy_add(struct fg_pyspy *p, const uint32_t *ids, size_t n,
+	     const struct fg_count *c)
+{
+	size_t idx;
+
+	return add_idx(p, ids, n, c, &idx);
 }
 
 /*
@@ -461,16 +480,23 @@ fg_pyspy_read_raw(struct fg_pyspy *p, struct fg_lines *in,
 	struct fg_folded_line fl;
 	struct fg_diag ld;
 	struct fg_count c;
-	uint32_t *ids = NULL;
-	size_t cap = 0, k;
+	uint32_t *ids = NULL, tid;
+	size_t cap = 0, k, *where = NULL, nwhere = 0, wcap = 0, idx;
 	const char *s, *end, *fe;
 	size_t n;
 	int rc;
+	bool remember;
+	/*
+	 * The text of every distinct stack line, remembered with where its
+	 * stack went: a line seen before costs one hash, not one per frame.
+	 */
+	struct fg_symtab *texts = fg_symtab_new();
 
 	memset(st, 0, sizeof(*st));
 	while ((rc = fg_lines_next(in, &s, &n, d)) == 1) {
 		st->lines++;
 		fg_diag_clear(&ld);
+		remember = false;
 		if (n > 0 && blank(s[0]) && empty_line(s, n, &c)) {
 			k = 0;
 		} else {
@@ -484,6 +510,12 @@ fg_pyspy_read_raw(struct fg_pyspy *p, struct fg_lines *in,
 				continue;
 			}
 			c = fl.count1;
+			tid = fg_intern(texts, s, fl.len1);
+			if (tid < nwhere) {
+				rc = add_again(p, where[tid], &c);
+				goto added;
+			}
+			remember = true;
 			end = s + fl.len1;
 			for (k = 0;; s = fe + 1) {
 				fe = frame_end(s, end);
@@ -498,7 +530,16 @@ fg_pyspy_read_raw(struct fg_pyspy *p, struct fg_lines *in,
 					break;
 			}
 		}
-		rc = fg_pyspy_add(p, ids, k, &c);
+		rc = add_idx(p, ids, k, &c, &idx);
+		if (remember) {
+			if (nwhere == wcap) {
+				wcap = wcap ? wcap * 2 : 1024;
+				where = fg_xreallocarray(where, wcap,
+							 sizeof(*where));
+			}
+			where[nwhere++] = idx;
+		}
+added:
 		if (rc < 0) {
 			fg_diag_set(d, fg_lines_name(in), fg_lines_lineno(in),
 				    0, "a stack's count exceeds 18446744073709551615");
@@ -507,6 +548,8 @@ fg_pyspy_read_raw(struct fg_pyspy *p, struct fg_lines *in,
 		st->stacks++;
 	}
 out:
+	free(where);
+	fg_symtab_free(texts);
 	free(ids);
 	return rc < 0 ? rc : FG_OK;
 }

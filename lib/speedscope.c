@@ -304,33 +304,44 @@ shortest(double v, struct numcache *nc, uint64_t *m, int *e)
 	nc->valid = true;
 }
 
+/* A JSON number kept without its json_t: an integer stays exact. */
+struct num {
+	double d;
+	json_int_t i;
+	bool is_int;
+};
+
+/* Copies the number v into *n; returns FG_EFORMAT if v is no number. */
+static int
+num_get(const json_t *v, struct num *n)
+{
+	n->is_int = json_is_integer(v);
+	n->i = n->is_int ? json_integer_value(v) : 0;
+	n->d = json_number_value(v);
+	return json_is_number(v) ? FG_OK : FG_EFORMAT;
+}
+
 /*
- * The JSON number v times 10^scale (the unit's power of ten) in units of
- * 10^-18. Returns FG_OK, FG_EFORMAT (not a number, negative) or
- * FG_ERANGE (too large, or finer than 10^-18).
+ * The number v times 10^scale (the unit's power of ten) in units of
+ * 10^-18. Returns FG_OK, FG_EFORMAT (negative, not finite) or FG_ERANGE
+ * (too large, or finer than 10^-18).
  */
 static int
-to_atto(const json_t *v, int scale, struct numcache *nc, i128 *out)
+to_atto(const struct num *v, int scale, struct numcache *nc, i128 *out)
 {
 	uint64_t m;
 	int e, k;
 	i128 r;
 
-	if (json_is_integer(v)) {
-		json_int_t iv = json_integer_value(v);
-
-		if (iv < 0)
+	if (v->is_int) {
+		if (v->i < 0)
 			return FG_EFORMAT;
-		m = (uint64_t)iv;
+		m = (uint64_t)v->i;
 		e = 0;
-	} else if (json_is_real(v)) {
-		double dv = json_real_value(v);
-
-		if (!(dv >= 0) || !isfinite(dv))
-			return FG_EFORMAT;
-		shortest(dv, nc, &m, &e);
 	} else {
-		return FG_EFORMAT;
+		if (!(v->d >= 0) || !isfinite(v->d))
+			return FG_EFORMAT;
+		shortest(v->d, nc, &m, &e);
 	}
 	if (m == 0) {
 		*out = 0;
@@ -421,8 +432,7 @@ punit_scale(enum punit u)
 }
 
 struct event {
-	double at;		/* as read; converted once the unit is known */
-	json_t *atv;		/* an integer "at" (exact), else NULL */
+	struct num at;		/* as read; converted once the unit is known */
 	uint32_t frame;
 	char type;		/* 'O' or 'C' */
 	size_t off;		/* where it is, for messages */
@@ -468,14 +478,21 @@ key_grow(struct ss *s, size_t n)
 	}
 }
 
-/* Adds time t (and samples k) to the key s->kids[0 .. n-1]. */
-static void
-key_add(struct ss *s, size_t n, i128 t, uint64_t k)
+/* The index of the key s->kids[0 .. n-1], added if new. */
+static size_t
+key_index(struct ss *s, size_t n)
 {
 	static const struct fg_count zero = FG_COUNT_ZERO;
 	size_t idx;
 
 	fg_stacks_add(s->keys, s->kids, n, 0, &zero, &idx);
+	return idx;
+}
+
+/* Adds time t (and samples k) to key idx. */
+static void
+key_add(struct ss *s, size_t idx, i128 t, uint64_t k)
+{
 	if (idx >= s->kcap) {
 		size_t cap = s->kcap ? s->kcap * 2 : 1024, old = s->kcap;
 
@@ -506,6 +523,25 @@ read_unit(struct ss *s, json_t *v, size_t at, struct profile *pr)
 	return jfail(&s->w, FG_EFORMAT, at,
 		     "profile %zu: \"unit\" is not one of none, nanoseconds, microseconds, milliseconds, seconds, bytes",
 		     s->nprof);
+}
+
+/*
+ * The length of the plain text of a value at p (up to end) made only of
+ * the bytes in set, ending just before a byte of stop; 0 if the text is
+ * not of that form. Byte-identical texts are the same JSON value, so such
+ * a text can key a cache of what jansson made of it.
+ */
+static size_t
+plain_len(const char *p, const char *end, const char *set, const char *stop,
+	  bool through_stop)
+{
+	const char *q = p;
+
+	while (q < end && *q != '\0' && strchr(set, *q) != NULL)
+		q++;
+	if (q == end || *q == '\0' || strchr(stop, *q) == NULL)
+		return 0;
+	return (size_t)(q - p) + (through_stop ? 1 : 0);
 }
 
 /* One sample (an array of frame indexes) as a key in s->kids. */
@@ -548,24 +584,24 @@ read_sample(struct ss *s, size_t pidx, size_t *nk)
 /* Stores the sampled profile's samples and weights as keys. */
 static int
 finish_sampled(struct ss *s, struct profile *pr, size_t pidx,
-	       uint32_t *skeys, size_t nsamples, json_t *weights,
-	       size_t woff)
+	       const uint32_t *skeys, size_t nsamples,
+	       const struct num *weights, size_t nweights, size_t woff)
 {
-	size_t i, nk;
+	size_t i;
 	i128 min = 0, *wt;
 	int rc, scale = punit_scale(pr->unit);
 
-	if (weights == NULL)
+	if (woff == 0)
 		return jfail(&s->w, FG_EFORMAT, pr->off,
 			     "profile %zu: sampled profile without \"weights\"",
 			     pidx);
-	if (json_array_size(weights) != nsamples)
+	if (nweights != nsamples)
 		return jfail(&s->w, FG_EFORMAT, woff,
 			     "profile %zu: %zu weights for %zu samples", pidx,
-			     json_array_size(weights), nsamples);
+			     nweights, nsamples);
 	wt = fg_xreallocarray(NULL, nsamples ? nsamples : 1, sizeof(*wt));
 	for (i = 0; i < nsamples; i++) {
-		rc = to_atto(json_array_get(weights, i), scale, &s->nc, &wt[i]);
+		rc = to_atto(&weights[i], scale, &s->nc, &wt[i]);
 		if (rc < 0) {
 			free(wt);
 			return jfail(&s->w, rc, woff,
@@ -578,7 +614,6 @@ finish_sampled(struct ss *s, struct profile *pr, size_t pidx,
 			min = wt[i];
 	}
 	for (i = 0; i < nsamples; i++) {
-		const uint32_t *f;
 		uint64_t k = 0;
 
 		if (wt[i] == 0) {
@@ -594,10 +629,7 @@ finish_sampled(struct ss *s, struct profile *pr, size_t pidx,
 		} else {
 			k = (uint64_t)(wt[i] / min);
 		}
-		f = fg_stacks_frames(s->keys, skeys[i], &nk);
-		key_grow(s, nk);
-		memcpy(s->kids, f, nk * sizeof(*f));
-		key_add(s, nk, wt[i], k);
+		key_add(s, skeys[i], wt[i], k);
 	}
 	free(wt);
 	return FG_OK;
@@ -641,8 +673,7 @@ read_events(struct ss *s, struct profile *pr, size_t pidx)
 		e = &pr->ev[pr->nev++];
 		e->type = json_string_value(t)[0];
 		e->frame = (uint32_t)json_integer_value(fr);
-		e->atv = json_is_integer(at) ? json_incref(at) : NULL;
-		e->at = json_number_value(at);
+		num_get(at, &e->at);
 		e->off = off;
 		json_decref(v);
 	}
@@ -655,7 +686,11 @@ read_profile(struct ss *s)
 	struct profile *pr;
 	size_t pidx = s->nprof, nsamples = 0, scap = 0, woff = 0, at, nk = 0;
 	uint32_t *skeys = NULL;
-	json_t *weights = NULL, *kv, *v;
+	struct num *weights = NULL;
+	size_t nweights = 0, wcap = 0, ntexts = 0, tcap = 0;
+	struct fg_symtab *texts = fg_symtab_new();
+	uint32_t *tmemo = NULL;
+	json_t *kv, *v;
 	const char *key;
 	bool first = true, has_samples = false, has_events = false;
 	bool has_type = false;
@@ -683,21 +718,91 @@ read_profile(struct ss *s)
 			has_samples = true;
 			rc = jexpect(&s->w, '[', "an array of samples");
 			while (rc >= 0 && (rc = jnext(&s->w, ']', &f2)) == 1) {
-				size_t idx;
-				static const struct fg_count zero =
-					FG_COUNT_ZERO;
+				size_t idx, len;
+				const char *t;
+				uint32_t tid;
 
-				rc = read_sample(s, pidx, &nk);
-				if (rc < 0)
-					break;
-				fg_stacks_add(s->keys, s->kids, nk, 0, &zero,
-					      &idx);
+				/*
+				 * A sample seen before in this profile is
+				 * recognised by its text: "[1,2,3]".
+				 */
+				ws(&s->w);
+				t = s->w.b + s->w.pos;
+				len = *t == '[' ?
+				      plain_len(t + 1, s->w.b + s->w.n,
+						"0123456789, \t\n\r", "]",
+						true) : 0;
+				tid = len > 0 ? fg_intern(texts, t, len + 1) :
+					UINT32_MAX;
+				if (tid != UINT32_MAX && tid < ntexts) {
+					s->w.pos += len + 1;
+					idx = tmemo[tid];
+				} else {
+					rc = read_sample(s, pidx, &nk);
+					if (rc < 0)
+						break;
+					idx = key_index(s, nk);
+					if (tid != UINT32_MAX) {
+						if (tid >= tcap) {
+							tcap = tid * 2 + 64;
+							tmemo = fg_xreallocarray(
+								tmemo, tcap,
+								sizeof(*tmemo));
+						}
+						tmemo[tid] = (uint32_t)idx;
+						ntexts = tid + 1;
+					}
+				}
 				if (nsamples == scap) {
 					scap = scap ? scap * 2 : 1024;
 					skeys = fg_xreallocarray(skeys, scap,
 								 sizeof(*skeys));
 				}
 				skeys[nsamples++] = (uint32_t)idx;
+			}
+		} else if (strcmp(key, "weights") == 0) {
+			bool f2 = true;
+
+			woff = at;
+			nweights = 0;
+			rc = jexpect(&s->w, '[', "an array of weights");
+			const char *prev = NULL;
+			size_t plen = 0;
+
+			while (rc >= 0 && (rc = jnext(&s->w, ']', &f2)) == 1) {
+				size_t wat, len;
+				const char *t;
+
+				ws(&s->w);
+				wat = s->w.pos;
+				if (nweights == wcap) {
+					wcap = wcap ? wcap * 2 : 1024;
+					weights = fg_xreallocarray(weights, wcap,
+								   sizeof(*weights));
+				}
+				/* the same text as the previous weight */
+				t = s->w.b + wat;
+				len = plain_len(t, s->w.b + s->w.n,
+						"0123456789.eE+-",
+						", \t\n\r]", false);
+				if (len > 0 && len == plen &&
+				    memcmp(t, prev, len) == 0) {
+					weights[nweights] = weights[nweights - 1];
+					nweights++;
+					s->w.pos += len;
+					continue;
+				}
+				rc = jvalue(&s->w, &v);
+				if (rc < 0)
+					break;
+				prev = t;
+				plen = s->w.pos - wat;
+				rc = num_get(v, &weights[nweights++]);
+				json_decref(v);
+				if (rc < 0)
+					rc = jfail(&s->w, rc, wat,
+						   "profile %zu: a weight is not a number",
+						   pidx);
 			}
 		} else if (strcmp(key, "events") == 0) {
 			has_events = true;
@@ -706,16 +811,7 @@ read_profile(struct ss *s)
 			rc = jvalue(&s->w, &v);
 			if (rc < 0)
 				break;
-			if (strcmp(key, "weights") == 0) {
-				json_decref(weights);
-				weights = v;
-				woff = at;
-				v = NULL;
-				if (!json_is_array(weights))
-					rc = jfail(&s->w, FG_EFORMAT, at,
-						   "profile %zu: \"weights\" is not an array",
-						   pidx);
-			} else if (strcmp(key, "type") == 0) {
+			if (strcmp(key, "type") == 0) {
 				has_type = true;
 				if (json_is_string(v) &&
 				    strcmp(json_string_value(v), "evented") == 0)
@@ -758,12 +854,14 @@ read_profile(struct ss *s)
 		s->st->sampled++;
 		s->st->samples += nsamples;
 		rc = finish_sampled(s, pr, pidx, skeys, nsamples, weights,
-				    woff);
+				    nweights, woff);
 	} else if (rc >= 0) {
 		s->st->evented++;
 	}
 	free(skeys);
-	json_decref(weights);
+	free(weights);
+	free(tmemo);
+	fg_symtab_free(texts);
 	return rc;
 }
 
@@ -801,10 +899,7 @@ replay(struct ss *s, struct profile *pr, size_t pidx)
 
 	for (i = 0; i < pr->nev; i++) {
 		struct event *e = &pr->ev[i];
-		json_t *num = e->atv ? json_incref(e->atv) : json_real(e->at);
-
-		rc = to_atto(num, scale, &s->nc, &now);
-		json_decref(num);
+		rc = to_atto(&e->at, scale, &s->nc, &now);
 		if (rc < 0) {
 			rc = jfail(&s->w, rc, e->off,
 				   "profile %zu: event time is negative, too large or has more than 18 decimal places",
@@ -827,7 +922,7 @@ replay(struct ss *s, struct profile *pr, size_t pidx)
 			key_grow(s, depth + 1);
 			s->kids[0] = (uint32_t)pidx;
 			memcpy(s->kids + 1, stk, depth * sizeof(*stk));
-			key_add(s, depth + 1, now - last, 0);
+			key_add(s, key_index(s, depth + 1), now - last, 0);
 		}
 		last = now;
 		s->st->events++;
@@ -1050,11 +1145,9 @@ emit(struct ss *s, enum fg_speedscope_unit unit)
 static void
 ss_release(struct ss *s)
 {
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < s->nprof; i++) {
-		for (j = 0; j < s->prof[i].nev; j++)
-			json_decref(s->prof[i].ev[j].atv);
 		free(s->prof[i].ev);
 		free(s->prof[i].name);
 	}
@@ -1264,6 +1357,7 @@ ct_event(struct ct *c, json_t *v, size_t off)
 	json_t *pid = json_object_get(v, "pid"), *tid = json_object_get(v, "tid");
 	struct thread *t;
 	const char *phs;
+	struct num tsn;
 	i128 now;
 	int rc;
 
@@ -1285,7 +1379,8 @@ ct_event(struct ct *c, json_t *v, size_t off)
 		return jfail(&c->w, FG_EFORMAT, off,
 			     "a '%s' event without a number \"ts\", a \"name\" or integer \"pid\"/\"tid\"",
 			     phs);
-	rc = to_atto(ts, -6, &c->nc, &now);
+	num_get(ts, &tsn);
+	rc = to_atto(&tsn, -6, &c->nc, &now);
 	if (rc < 0)
 		return jfail(&c->w, rc, off,
 			     "\"ts\" is negative, too large or has more than 12 decimal places");

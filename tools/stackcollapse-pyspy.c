@@ -174,6 +174,10 @@ read_raw(struct run *r, struct fg_lines *in)
 	char what[160];
 	int rc;
 
+	if (r->unit != FG_UNIT_AUTO && r->unit != FG_UNIT_SAMPLES)
+		tool_die(TOOL_EXIT_FAIL,
+			 "%s: raw input counts samples: --unit %s does not apply",
+			 fg_lines_name(in), fg_speedscope_unit_name(r->unit));
 	rc = fg_pyspy_read_raw(r->p, in, &st, &d);
 	if (rc < 0) {
 		if (d.msg[0] == '\0')
@@ -236,6 +240,33 @@ read_json(struct run *r, enum input kind, const struct data *dt,
 		      fg_speedscope_unit_name(st.unit));
 }
 
+/*
+ * What a file looks like, from its first bytes, so that raw text can be
+ * streamed instead of loaded.
+ */
+static enum fg_speedscope_kind
+peek(const char *path)
+{
+	static char head[65536];
+	size_t n = 0;
+	ssize_t k;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		tool_die(TOOL_EXIT_FAIL, "cannot open '%s': %s", path,
+			 strerror(errno));
+	while (n < sizeof(head)) {
+		k = read(fd, head + n, sizeof(head) - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+	}
+	close(fd);
+	return fg_speedscope_detect(head, n);
+}
+
 static void
 read_input(struct run *r, const char *arg)
 {
@@ -246,6 +277,8 @@ read_input(struct run *r, const char *arg)
 	struct fg_lines *in;
 	struct data dt;
 
+	if (kind == IN_AUTO && path != NULL && peek(path) == FG_SPEEDSCOPE_NONE)
+		kind = IN_RAW;
 	if (kind == IN_RAW) {
 		/* streamed: no need to hold the input */
 		in = fg_lines_open(path, &d);
@@ -274,10 +307,6 @@ read_input(struct run *r, const char *arg)
 		}
 	}
 	if (kind == IN_RAW) {
-		if (r->unit != FG_UNIT_AUTO && r->unit != FG_UNIT_SAMPLES)
-			tool_die(TOOL_EXIT_FAIL,
-				 "%s: raw input counts samples: --unit %s does not apply",
-				 name, fg_speedscope_unit_name(r->unit));
 		in = fg_lines_from_mem(dt.buf, dt.n, name);
 		read_raw(r, in);
 		fg_lines_close(in);
