@@ -809,8 +809,10 @@ read_profile(struct ss *s)
 			rc = read_events(s, pr, pidx);
 		} else {
 			rc = jvalue(&s->w, &v);
-			if (rc < 0)
+			if (rc < 0) {
+				json_decref(kv);
 				break;
+			}
 			if (strcmp(key, "type") == 0) {
 				has_type = true;
 				if (json_is_string(v) &&
