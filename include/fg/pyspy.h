@@ -70,7 +70,7 @@ struct fg_pyspy_totals {
 	unsigned long empty;		/* of which were empty (after mapping) */
 };
 
-/* A frame in parts. file NULL: no file; line NULL or "0": no line. */
+/* A frame in parts. file NULL: no file; line NULL: no line. */
 struct fg_pyspy_frame {
 	const char *name;
 	size_t name_len;
