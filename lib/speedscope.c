@@ -457,6 +457,7 @@ struct ss {
 	uint64_t *samples;		/* per key: Σ weight / interval */
 	size_t kcap;
 	bool inexact;			/* some weight is no multiple */
+	bool inexact_bytes;		/* ... because it is in bytes */
 	size_t inexact_off;
 	unsigned long inexact_prof;
 	struct profile *prof;
@@ -612,6 +613,19 @@ finish_sampled(struct ss *s, struct profile *pr, size_t pidx,
 		}
 		if (wt[i] > 0 && (min == 0 || wt[i] < min))
 			min = wt[i];
+	}
+	/*
+	 * The sampling interval: the smallest weight, except that weights
+	 * without a unit are counts already (one unit, 10^18 here) and
+	 * bytes are not samples at all.
+	 */
+	if (pr->unit == PU_NONE)
+		min = (i128)FG_COUNT_FRAC_ONE;
+	if (pr->unit == PU_BYTES && !s->inexact) {
+		s->inexact = true;
+		s->inexact_bytes = true;
+		s->inexact_prof = pidx;
+		s->inexact_off = woff;
 	}
 	for (i = 0; i < nsamples; i++) {
 		uint64_t k = 0;
@@ -1041,6 +1055,8 @@ choose_unit(struct ss *s, enum fg_speedscope_unit want,
 					     i);
 		if (s->inexact)
 			return jfail(&s->w, FG_EFORMAT, s->inexact_off,
+				     s->inexact_bytes ?
+				     "profile %lu: weights in bytes are not samples" :
 				     "profile %lu: weights are not whole multiples of one sampling interval (use --unit us, ms or s)",
 				     s->inexact_prof);
 	} else if (want == FG_UNIT_WEIGHT) {

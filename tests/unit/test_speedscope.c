@@ -153,6 +153,34 @@ test_inexact_weights(void **state)
 }
 
 static void
+test_unitless_and_bytes(void **state)
+{
+	const char *none = SCHEMA "\"shared\":{\"frames\":[{\"name\":\"a\"}]},"
+		"\"profiles\":[{\"type\":\"sampled\",\"name\":\"P\",\"unit\":\"none\","
+		"\"samples\":[[0],[0]],\"weights\":[4,2]}]}";
+	const char *bytes = SCHEMA "\"shared\":{\"frames\":[{\"name\":\"a\"}]},"
+		"\"profiles\":[{\"type\":\"sampled\",\"name\":\"P\",\"unit\":\"bytes\","
+		"\"samples\":[[0],[0]],\"weights\":[4,2]}]}";
+	struct result r;
+
+	/* unitless weights are counts already: not divided by the smallest */
+	fold_doc(none, FG_UNIT_AUTO, &r);
+	assert_int_equal(r.rc, FG_OK);
+	assert_int_equal(r.st.unit, FG_UNIT_SAMPLES);
+	assert_string_equal(r.text, "P;a 6\n");
+	free(r.text);
+	fold_doc(bytes, FG_UNIT_AUTO, &r);
+	assert_int_equal(r.rc, FG_OK);
+	assert_int_equal(r.st.unit, FG_UNIT_WEIGHT);
+	assert_string_equal(r.text, "P;a 6\n");
+	free(r.text);
+	fold_doc(bytes, FG_UNIT_SAMPLES, &r);
+	assert_int_equal(r.rc, FG_EFORMAT);
+	assert_non_null(strstr(r.d.msg, "bytes"));
+	free(r.text);
+}
+
+static void
 test_evented(void **state)
 {
 	struct result r;
@@ -395,6 +423,7 @@ main(void)
 		cmocka_unit_test(test_sampled_duplicate_frames),
 		cmocka_unit_test(test_units_exact),
 		cmocka_unit_test(test_inexact_weights),
+		cmocka_unit_test(test_unitless_and_bytes),
 		cmocka_unit_test(test_evented),
 		cmocka_unit_test(test_evented_unbalanced),
 		cmocka_unit_test(test_json_errors),
