@@ -18,10 +18,11 @@
 #include "tool.h"
 
 static const char synopsis[] =
-	"usage: stackcollapse-pyspy [-hvV] [--drop-empty] [--merge-threads] [--no-native]\n"
-	"       [--no-processes] [--no-threads] [--strict] [--granularity line|function|file]\n"
-	"       [--input raw|speedscope|chrometrace] [--path base|full|strip=PREFIX]\n"
-	"       [--unit samples|us|ms|s] [-o file] [file ...]\n";
+	"usage: stackcollapse-pyspy [-hvV] [--drop-empty] [--merge-threads]\n"
+	"           [--no-native] [--no-processes] [--no-threads] [--strict]\n"
+	"           [-g line|function|file] [--input raw|speedscope|chrometrace]\n"
+	"           [-o file] [--path base|full|strip=PREFIX]\n"
+	"           [--unit samples|us|ms|s] [file ...]\n";
 
 static void
 usage(void)
