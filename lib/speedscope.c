@@ -2,12 +2,14 @@
  * speedscope.c - speedscope and Chrome trace JSON, walked with jansson
  * one value at a time, folded through a struct fg_pyspy.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -93,60 +95,183 @@ fg_speedscope_detect(const char *buf, size_t n)
 
 /* ---- the walker ---- */
 
+/* A place in the document: line and column from 1, in characters. */
+struct jloc {
+	unsigned long line, col;
+};
+
+/*
+ * The walker's window on the document: the bytes from document offset
+ * base, n of them, the cursor at pos. A document in memory is one window;
+ * one read from a descriptor is read in pieces, and what lies before the
+ * cursor is dropped when more is needed, so memory holds one value at a
+ * time (the window doubles when a value does not fit).
+ */
 struct jw {
 	const char *b;
 	size_t n, pos;
+	unsigned long long base;
+	char *own;		/* the window's memory when reading fd */
+	size_t cap;
+	int fd;			/* -1: b is the whole document */
+	bool eof;
+	int err;		/* errno of a failed read, or 0 */
+	struct jloc at0;	/* where b[0] is */
+	unsigned long long memo_off;	/* a place located last ... */
+	struct jloc memo;	/* ... and where it is */
 	const char *name;
 	struct fg_diag *d;
 };
 
-/* The line and column (from 1, in characters) of offset off. */
-static void
-locate(const struct jw *w, size_t off, unsigned long *line,
-       unsigned long *col)
-{
-	size_t i, ls = 0;
-	unsigned long l = 1, c = 1;
+static size_t window_size = 256 * 1024;
 
-	if (off > w->n)
-		off = w->n;
-	for (i = 0; i < off; i++)
-		if (w->b[i] == '\n') {
-			l++;
-			ls = i + 1;
-		}
-	for (i = ls; i < off; i++)
-		if (((unsigned char)w->b[i] & 0xc0) != 0x80)
-			c++;
-	*line = l;
-	*col = c;
+void
+fg_speedscope_set_window(size_t bytes)
+{
+	window_size = bytes > 0 ? bytes : 1;
 }
 
-static int jfail(struct jw *w, int rc, size_t off, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+/* Moves l over the n bytes at p. */
+static void
+advance(struct jloc *l, const char *p, size_t n)
+{
+	const char *end = p + n, *nl;
 
-/* Fills w->d with "column C: message" at offset off; returns rc. */
+	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		l->line++;
+		l->col = 1;
+		p = nl + 1;
+	}
+	for (; p < end; p++)
+		if (((unsigned char)*p & 0xc0) != 0x80)
+			l->col++;
+}
+
+/* Where document offset off is (an offset still in the window). */
+static struct jloc
+jw_loc(struct jw *w, unsigned long long off)
+{
+	unsigned long long from;
+	struct jloc l;
+
+	if (off > w->base + w->n)
+		off = w->base + w->n;
+	if (off < w->base)
+		return w->at0;
+	if (w->memo_off >= w->base && w->memo_off <= off) {
+		l = w->memo;
+		from = w->memo_off;
+	} else {
+		l = w->at0;
+		from = w->base;
+	}
+	advance(&l, w->b + (from - w->base), (size_t)(off - from));
+	w->memo = l;
+	w->memo_off = off;
+	return l;
+}
+
+/* The document offset of the cursor. */
+static unsigned long long
+jw_off(const struct jw *w)
+{
+	return w->base + w->pos;
+}
+
+/*
+ * Reads more of the document into the window, first dropping what lies
+ * before the cursor. Returns 1 if bytes came, 0 at the end, FG_EIO.
+ */
 static int
-jfail(struct jw *w, int rc, size_t off, const char *fmt, ...)
+refill(struct jw *w)
+{
+	ssize_t r;
+
+	if (w->fd < 0 || w->eof)
+		return 0;
+	if (w->pos > 0) {
+		advance(&w->at0, w->b, w->pos);
+		memmove(w->own, w->own + w->pos, w->n - w->pos);
+		w->base += w->pos;
+		w->n -= w->pos;
+		w->pos = 0;
+	}
+	if (w->n == w->cap) {
+		w->cap *= 2;
+		w->own = fg_xrealloc(w->own, w->cap);
+		w->b = w->own;
+	}
+	do
+		r = read(w->fd, w->own + w->n, w->cap - w->n);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		w->err = errno;
+		w->eof = true;
+		return FG_EIO;
+	}
+	if (r == 0) {
+		w->eof = true;
+		return 0;
+	}
+	w->n += (size_t)r;
+	return 1;
+}
+
+static int jfail_loc(struct jw *w, int rc, struct jloc l, const char *fmt,
+		     ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Fills w->d with "column C: message" at l; returns rc. A read error
+ * met on the way is what is reported instead.
+ */
+static int
+jfail_loc(struct jw *w, int rc, struct jloc l, const char *fmt, ...)
 {
 	char msg[FG_DIAG_MSG_MAX];
-	unsigned long line, col;
+	va_list ap;
+
+	if (w->err != 0) {
+		fg_diag_set(w->d, w->name, 0, 0, "read error: %s",
+			    strerror(w->err));
+		return FG_EIO;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fg_diag_set(w->d, w->name, l.line, l.col, "column %lu: %s", l.col,
+		    msg);
+	return rc;
+}
+
+#define jfail(w, rc, off, ...) jfail_loc(w, rc, jw_loc(w, off), __VA_ARGS__)
+
+static int jfail_doc(struct jw *w, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Fills w->d with a message about the whole document; returns rc. */
+static int
+jfail_doc(struct jw *w, int rc, const char *fmt, ...)
+{
+	char msg[FG_DIAG_MSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	locate(w, off, &line, &col);
-	fg_diag_set(w->d, w->name, line, col, "column %lu: %s", col, msg);
+	fg_diag_set(w->d, w->name, 0, 0, "%s", msg);
 	return rc;
 }
 
 static void
 ws(struct jw *w)
 {
-	const char *s = w->b + w->pos;
+	for (;;) {
+		const char *s = w->b + w->pos;
 
-	w->pos = (size_t)(skip_ws(s, w->b + w->n) - w->b);
+		w->pos = (size_t)(skip_ws(s, w->b + w->n) - w->b);
+		if (w->pos < w->n || refill(w) <= 0)
+			return;
+	}
 }
 
 /*
@@ -159,23 +284,41 @@ jvalue(struct jw *w, json_t **v)
 {
 	json_error_t e;
 	size_t start;
+	int rc;
 
-	ws(w);
-	start = w->pos;
-	*v = json_loadb(w->b + start, w->n - start, JFLAGS, &e);
+	for (;;) {
+		bool more;
+
+		ws(w);
+		start = w->pos;
+		*v = json_loadb(w->b + start, w->n - start, JFLAGS, &e);
+		more = w->fd >= 0 && !w->eof;
+		/*
+		 * A value that reaches the end of the window may go on (a
+		 * number cut in two, a premature end): read more and decode
+		 * it again. An error well before the end is an error.
+		 */
+		if (*v != NULL && (!more || start + (size_t)e.position < w->n))
+			break;
+		if (*v == NULL && (!more || (size_t)e.position + 4 < w->n - start))
+			break;
+		json_decref(*v);
+		rc = refill(w);
+		if (rc < 0)
+			return jfail_loc(w, rc, w->at0, "read error");
+	}
 	if (*v == NULL) {
-		unsigned long line, col;
+		struct jloc l = jw_loc(w, w->base + start);
 
-		locate(w, start, &line, &col);
+		if (w->err != 0)
+			return jfail_loc(w, FG_EIO, l, "read error");
 		if (e.line > 1) {
-			line += (unsigned long)e.line - 1;
-			col = e.column > 0 ? (unsigned long)e.column : 1;
+			l.line += (unsigned long)e.line - 1;
+			l.col = e.column > 0 ? (unsigned long)e.column : 1;
 		} else if (e.column > 0) {
-			col += (unsigned long)e.column - 1;
+			l.col += (unsigned long)e.column - 1;
 		}
-		fg_diag_set(w->d, w->name, line, col,
-			    "column %lu: invalid JSON: %s", col, e.text);
-		return FG_EPARSE;
+		return jfail_loc(w, FG_EPARSE, l, "invalid JSON: %s", e.text);
 	}
 	w->pos = start + (size_t)e.position;
 	return FG_OK;
@@ -196,8 +339,8 @@ jexpect(struct jw *w, char c, const char *what)
 {
 	ws(w);
 	if (w->pos >= w->n || w->b[w->pos] != c)
-		return jfail(w, FG_EPARSE, w->pos, "invalid JSON: expected %s",
-			     what);
+		return jfail(w, FG_EPARSE, jw_off(w),
+			     "invalid JSON: expected %s", what);
 	w->pos++;
 	return FG_OK;
 }
@@ -217,7 +360,7 @@ jnext(struct jw *w, char close, bool *first)
 	}
 	if (!*first) {
 		if (w->pos >= w->n || w->b[w->pos] != ',')
-			return jfail(w, FG_EPARSE, w->pos,
+			return jfail(w, FG_EPARSE, jw_off(w),
 				     "invalid JSON: expected ',' or '%c'",
 				     close);
 		w->pos++;
@@ -230,11 +373,11 @@ jnext(struct jw *w, char close, bool *first)
 static int
 jkey(struct jw *w, json_t **kv, const char **key)
 {
-	size_t at;
+	unsigned long long at;
 	int rc;
 
 	ws(w);
-	at = w->pos;
+	at = jw_off(w);
 	rc = jvalue(w, kv);
 	if (rc < 0)
 		return rc;
@@ -435,14 +578,14 @@ struct event {
 	struct num at;		/* as read; converted once the unit is known */
 	uint32_t frame;
 	char type;		/* 'O' or 'C' */
-	size_t off;		/* where it is, for messages */
+	struct jloc loc;	/* where it is, for messages */
 };
 
 struct profile {
 	char *name;
 	enum punit unit;
 	bool evented;
-	size_t off;		/* where it starts */
+	struct jloc loc;	/* where it starts */
 	struct event *ev;
 	size_t nev, evcap;
 };
@@ -458,12 +601,12 @@ struct ss {
 	size_t kcap;
 	bool inexact;			/* some weight is no multiple */
 	bool inexact_bytes;		/* ... because it is in bytes */
-	size_t inexact_off;
+	struct jloc inexact_loc;
 	unsigned long inexact_prof;
 	struct profile *prof;
 	size_t nprof, profcap;
 	json_t *frames;			/* shared.frames */
-	size_t frames_off;
+	struct jloc frames_loc;
 	uint32_t *kids;			/* scratch key */
 	size_t kids_cap;
 	struct numcache nc;
@@ -511,7 +654,8 @@ key_add(struct ss *s, size_t idx, i128 t, uint64_t k)
 }
 
 static int
-read_unit(struct ss *s, json_t *v, size_t at, struct profile *pr)
+read_unit(struct ss *s, json_t *v, unsigned long long at,
+	  struct profile *pr)
 {
 	size_t i;
 
@@ -550,11 +694,12 @@ static int
 read_sample(struct ss *s, size_t pidx, size_t *nk)
 {
 	json_t *v, *x;
-	size_t at, i;
+	unsigned long long at;
+	size_t i;
 	int rc;
 
 	ws(&s->w);
-	at = s->w.pos;
+	at = jw_off(&s->w);
 	rc = jvalue(&s->w, &v);
 	if (rc < 0)
 		return rc;
@@ -586,18 +731,19 @@ read_sample(struct ss *s, size_t pidx, size_t *nk)
 static int
 finish_sampled(struct ss *s, struct profile *pr, size_t pidx,
 	       const uint32_t *skeys, size_t nsamples,
-	       const struct num *weights, size_t nweights, size_t woff)
+	       const struct num *weights, size_t nweights, bool has_weights,
+	       struct jloc woff)
 {
 	size_t i;
 	i128 min = 0, *wt;
 	int rc, scale = punit_scale(pr->unit);
 
-	if (woff == 0)
-		return jfail(&s->w, FG_EFORMAT, pr->off,
+	if (!has_weights)
+		return jfail_loc(&s->w, FG_EFORMAT, pr->loc,
 			     "profile %zu: sampled profile without \"weights\"",
 			     pidx);
 	if (nweights != nsamples)
-		return jfail(&s->w, FG_EFORMAT, woff,
+		return jfail_loc(&s->w, FG_EFORMAT, woff,
 			     "profile %zu: %zu weights for %zu samples", pidx,
 			     nweights, nsamples);
 	wt = fg_xreallocarray(NULL, nsamples ? nsamples : 1, sizeof(*wt));
@@ -605,7 +751,7 @@ finish_sampled(struct ss *s, struct profile *pr, size_t pidx,
 		rc = to_atto(&weights[i], scale, &s->nc, &wt[i]);
 		if (rc < 0) {
 			free(wt);
-			return jfail(&s->w, rc, woff,
+			return jfail_loc(&s->w, rc, woff,
 				     rc == FG_ERANGE ?
 				     "profile %zu: weight %zu is too large or has more than 18 decimal places" :
 				     "profile %zu: weight %zu is not a number >= 0",
@@ -625,7 +771,7 @@ finish_sampled(struct ss *s, struct profile *pr, size_t pidx,
 		s->inexact = true;
 		s->inexact_bytes = true;
 		s->inexact_prof = pidx;
-		s->inexact_off = woff;
+		s->inexact_loc = woff;
 	}
 	for (i = 0; i < nsamples; i++) {
 		uint64_t k = 0;
@@ -638,7 +784,7 @@ finish_sampled(struct ss *s, struct profile *pr, size_t pidx,
 			if (!s->inexact) {
 				s->inexact = true;
 				s->inexact_prof = pidx;
-				s->inexact_off = woff;
+				s->inexact_loc = woff;
 			}
 		} else {
 			k = (uint64_t)(wt[i] / min);
@@ -659,10 +805,10 @@ read_events(struct ss *s, struct profile *pr, size_t pidx)
 	while (rc >= 0 && (rc = jnext(&s->w, ']', &first)) == 1) {
 		json_t *v, *t, *at, *fr;
 		struct event *e;
-		size_t off;
+		unsigned long long off;
 
 		ws(&s->w);
-		off = s->w.pos;
+		off = jw_off(&s->w);
 		rc = jvalue(&s->w, &v);
 		if (rc < 0)
 			return rc;
@@ -688,7 +834,7 @@ read_events(struct ss *s, struct profile *pr, size_t pidx)
 		e->type = json_string_value(t)[0];
 		e->frame = (uint32_t)json_integer_value(fr);
 		num_get(at, &e->at);
-		e->off = off;
+		e->loc = jw_loc(&s->w, off);
 		json_decref(v);
 	}
 	return rc;
@@ -698,7 +844,10 @@ static int
 read_profile(struct ss *s)
 {
 	struct profile *pr;
-	size_t pidx = s->nprof, nsamples = 0, scap = 0, woff = 0, at, nk = 0;
+	size_t pidx = s->nprof, nsamples = 0, scap = 0, nk = 0;
+	unsigned long long at;
+	struct jloc woff = { 0, 0 };
+	bool has_weights = false;
 	uint32_t *skeys = NULL;
 	struct num *weights = NULL;
 	size_t nweights = 0, wcap = 0, ntexts = 0, tcap = 0;
@@ -718,14 +867,14 @@ read_profile(struct ss *s)
 	pr = &s->prof[s->nprof++];
 	memset(pr, 0, sizeof(*pr));
 	ws(&s->w);
-	pr->off = s->w.pos;
+	pr->loc = jw_loc(&s->w, jw_off(&s->w));
 	rc = jexpect(&s->w, '{', "a profile object");
 	while (rc >= 0 && (rc = jnext(&s->w, '}', &first)) == 1) {
 		rc = jkey(&s->w, &kv, &key);
 		if (rc < 0)
 			break;
 		ws(&s->w);
-		at = s->w.pos;
+		at = jw_off(&s->w);
 		if (strcmp(key, "samples") == 0) {
 			bool f2 = true;
 
@@ -777,25 +926,27 @@ read_profile(struct ss *s)
 		} else if (strcmp(key, "weights") == 0) {
 			bool f2 = true;
 
-			woff = at;
+			woff = jw_loc(&s->w, at);
+			has_weights = true;
 			nweights = 0;
 			rc = jexpect(&s->w, '[', "an array of weights");
-			const char *prev = NULL;
+			char prev[32];
 			size_t plen = 0;
 
 			while (rc >= 0 && (rc = jnext(&s->w, ']', &f2)) == 1) {
-				size_t wat, len;
+				unsigned long long wat;
+				size_t len;
 				const char *t;
 
 				ws(&s->w);
-				wat = s->w.pos;
+				wat = jw_off(&s->w);
 				if (nweights == wcap) {
 					wcap = wcap ? wcap * 2 : 1024;
 					weights = fg_xreallocarray(weights, wcap,
 								   sizeof(*weights));
 				}
 				/* the same text as the previous weight */
-				t = s->w.b + wat;
+				t = s->w.b + s->w.pos;
 				len = plain_len(t, s->w.b + s->w.n,
 						"0123456789.eE+-",
 						", \t\n\r]", false);
@@ -809,8 +960,11 @@ read_profile(struct ss *s)
 				rc = jvalue(&s->w, &v);
 				if (rc < 0)
 					break;
-				prev = t;
-				plen = s->w.pos - wat;
+				plen = (size_t)(jw_off(&s->w) - wat);
+				if (plen <= sizeof(prev))
+					memcpy(prev, s->w.b + s->w.pos - plen, plen);
+				else
+					plen = 0;
 				rc = num_get(v, &weights[nweights++]);
 				json_decref(v);
 				if (rc < 0)
@@ -852,17 +1006,17 @@ read_profile(struct ss *s)
 	}
 	if (rc >= 0) {
 		if (!has_type)
-			rc = jfail(&s->w, FG_EFORMAT, pr->off,
+			rc = jfail_loc(&s->w, FG_EFORMAT, pr->loc,
 				   "profile %zu: no \"type\"", pidx);
 		else if (pr->unit == PU_UNKNOWN)
-			rc = jfail(&s->w, FG_EFORMAT, pr->off,
+			rc = jfail_loc(&s->w, FG_EFORMAT, pr->loc,
 				   "profile %zu: no \"unit\"", pidx);
 		else if (pr->evented && !has_events)
-			rc = jfail(&s->w, FG_EFORMAT, pr->off,
+			rc = jfail_loc(&s->w, FG_EFORMAT, pr->loc,
 				   "profile %zu: evented profile without \"events\"",
 				   pidx);
 		else if (!pr->evented && !has_samples)
-			rc = jfail(&s->w, FG_EFORMAT, pr->off,
+			rc = jfail_loc(&s->w, FG_EFORMAT, pr->loc,
 				   "profile %zu: sampled profile without \"samples\"",
 				   pidx);
 	}
@@ -870,7 +1024,7 @@ read_profile(struct ss *s)
 		s->st->sampled++;
 		s->st->samples += nsamples;
 		rc = finish_sampled(s, pr, pidx, skeys, nsamples, weights,
-				    nweights, woff);
+				    nweights, has_weights, woff);
 	} else if (rc >= 0) {
 		s->st->evented++;
 	}
@@ -917,19 +1071,19 @@ replay(struct ss *s, struct profile *pr, size_t pidx)
 		struct event *e = &pr->ev[i];
 		rc = to_atto(&e->at, scale, &s->nc, &now);
 		if (rc < 0) {
-			rc = jfail(&s->w, rc, e->off,
+			rc = jfail_loc(&s->w, rc, e->loc,
 				   "profile %zu: event time is negative, too large or has more than 18 decimal places",
 				   pidx);
 			break;
 		}
 		if (e->frame >= nf) {
-			rc = jfail(&s->w, FG_EFORMAT, e->off,
+			rc = jfail_loc(&s->w, FG_EFORMAT, e->loc,
 				   "profile %zu: event names frame %u, but there are %zu frames",
 				   pidx, e->frame, nf);
 			break;
 		}
 		if (i > 0 && now < last) {
-			rc = jfail(&s->w, FG_EFORMAT, e->off,
+			rc = jfail_loc(&s->w, FG_EFORMAT, e->loc,
 				   "profile %zu: events out of order: \"at\" goes back in time",
 				   pidx);
 			break;
@@ -949,12 +1103,12 @@ replay(struct ss *s, struct profile *pr, size_t pidx)
 			}
 			stk[depth++] = e->frame;
 		} else if (depth == 0) {
-			rc = jfail(&s->w, FG_EFORMAT, e->off,
+			rc = jfail_loc(&s->w, FG_EFORMAT, e->loc,
 				   "profile %zu: unbalanced events: frame '%s' closed but nothing is open",
 				   pidx, frame_name(s, e->frame));
 			break;
 		} else if (!frame_eq(s, stk[depth - 1], e->frame)) {
-			rc = jfail(&s->w, FG_EFORMAT, e->off,
+			rc = jfail_loc(&s->w, FG_EFORMAT, e->loc,
 				   "profile %zu: unbalanced events: frame '%s' closed while '%s' is open",
 				   pidx, frame_name(s, e->frame),
 				   frame_name(s, stk[depth - 1]));
@@ -964,7 +1118,7 @@ replay(struct ss *s, struct profile *pr, size_t pidx)
 		}
 	}
 	if (rc >= 0 && depth > 0)
-		rc = jfail(&s->w, FG_EFORMAT, pr->off,
+		rc = jfail_loc(&s->w, FG_EFORMAT, pr->loc,
 			   "profile %zu: unbalanced events: %zu frames still open at the end ('%s' innermost)",
 			   pidx, depth, frame_name(s, stk[depth - 1]));
 	free(stk);
@@ -1009,7 +1163,7 @@ map_frame(struct ss *s, size_t i, uint32_t *out)
 	if (!json_is_string(name) || (file && !json_is_string(file) &&
 				      !json_is_null(file)) ||
 	    (line && !json_is_integer(line) && !json_is_null(line)))
-		return jfail(&s->w, FG_EFORMAT, s->frames_off,
+		return jfail_loc(&s->w, FG_EFORMAT, s->frames_loc,
 			     "frame %zu is not {\"name\": string, \"file\"?: string, \"line\"?: integer}",
 			     i);
 	json_frame(&f, json_string_value(name), json_string_length(name),
@@ -1042,7 +1196,7 @@ choose_unit(struct ss *s, enum fg_speedscope_unit want,
 		else if (same)
 			*unit = FG_UNIT_WEIGHT;
 		else
-			return jfail(&s->w, FG_EFORMAT, 0,
+			return jfail_doc(&s->w, FG_EFORMAT,
 				     "profiles in different units cannot be added up");
 		return FG_OK;
 	}
@@ -1050,23 +1204,23 @@ choose_unit(struct ss *s, enum fg_speedscope_unit want,
 	if (want == FG_UNIT_SAMPLES) {
 		for (i = 0; i < s->nprof; i++)
 			if (s->prof[i].evented)
-				return jfail(&s->w, FG_EFORMAT, s->prof[i].off,
+				return jfail_loc(&s->w, FG_EFORMAT, s->prof[i].loc,
 					     "profile %zu is evented: it has no samples to count (use --unit us, ms or s)",
 					     i);
 		if (s->inexact)
-			return jfail(&s->w, FG_EFORMAT, s->inexact_off,
+			return jfail_loc(&s->w, FG_EFORMAT, s->inexact_loc,
 				     s->inexact_bytes ?
 				     "profile %lu: weights in bytes are not samples" :
 				     "profile %lu: weights are not whole multiples of one sampling interval (use --unit us, ms or s)",
 				     s->inexact_prof);
 	} else if (want == FG_UNIT_WEIGHT) {
 		if (!same)
-			return jfail(&s->w, FG_EFORMAT, 0,
+			return jfail_doc(&s->w, FG_EFORMAT,
 				     "profiles in different units cannot be added up");
 	} else if (!time) {
 		for (i = 0; i < s->nprof && punit_is_time(s->prof[i].unit); i++)
 			;
-		return jfail(&s->w, FG_EFORMAT, s->prof[i].off,
+		return jfail_loc(&s->w, FG_EFORMAT, s->prof[i].loc,
 			     "profile %zu is in %s, not in time: --unit %s does not apply",
 			     i, punit_names[s->prof[i].unit],
 			     fg_speedscope_unit_name(want));
@@ -1118,7 +1272,7 @@ emit(struct ss *s, enum fg_speedscope_unit unit)
 		ids[0] = roots[k[0]];
 		for (j = 1; j < n; j++) {
 			if (k[j] >= nf) {
-				rc = jfail(&s->w, FG_EFORMAT, s->prof[k[0]].off,
+				rc = jfail_loc(&s->w, FG_EFORMAT, s->prof[k[0]].loc,
 					   "profile %u: a sample names frame %u, but there are %zu frames",
 					   k[0], k[j], nf);
 				break;
@@ -1135,14 +1289,14 @@ emit(struct ss *s, enum fg_speedscope_unit unit)
 			rc = atto_count(t, unit_exp(unit), &c);
 			total += t;
 			if (rc < 0) {
-				rc = jfail(&s->w, rc, 0,
+				rc = jfail_doc(&s->w, rc,
 					   "a stack's total exceeds 18446744073709551615");
 				break;
 			}
 		}
 		rc = fg_pyspy_add(s->p, ids, n, &c);
 		if (rc < 0)
-			rc = jfail(&s->w, rc, 0,
+			rc = jfail_doc(&s->w, rc,
 				   "a stack's total exceeds 18446744073709551615");
 	}
 	if (rc >= 0) {
@@ -1150,7 +1304,7 @@ emit(struct ss *s, enum fg_speedscope_unit unit)
 			s->st->total.n = total_samples;
 			s->st->total.frac = 0;
 		} else if (atto_count(total, unit_exp(unit), &s->st->total) < 0) {
-			rc = jfail(&s->w, FG_ERANGE, 0,
+			rc = jfail_doc(&s->w, FG_ERANGE,
 				   "the total exceeds 18446744073709551615");
 		}
 	}
@@ -1178,18 +1332,46 @@ ss_release(struct ss *s)
 	fg_symtab_free(s->dummy);
 }
 
+/*
+ * A walker over the document in buf (fd < 0), or over what is read
+ * from fd after the nhead bytes at head.
+ */
 static void
-jw_init(struct jw *w, const char *buf, size_t n, const char *name,
+jw_init(struct jw *w, const char *buf, size_t n, int fd, const char *name,
 	struct fg_diag *d)
 {
-	w->b = buf;
-	w->n = n;
-	w->pos = 0;
+	memset(w, 0, sizeof(*w));
+	w->fd = fd;
 	w->name = name;
 	w->d = d;
-	if (n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+	w->at0.line = 1;
+	w->at0.col = 1;
+	w->memo = w->at0;
+	if (fd < 0) {
+		w->b = buf;
+		w->n = n;
+		w->eof = true;
+	} else {
+		w->cap = n * 2 > window_size ? n * 2 : window_size;
+		w->own = fg_xmalloc(w->cap);
+		if (n > 0)
+			memcpy(w->own, buf, n);
+		w->b = w->own;
+		w->n = n;
+		while (w->n < 3 && refill(w) > 0)
+			;
+	}
+	if (w->n >= 3 && memcmp(w->b, "\xef\xbb\xbf", 3) == 0)
 		w->pos = 3;
 }
+
+static void
+jw_release(struct jw *w)
+{
+	free(w->own);
+	w->own = NULL;
+}
+
 
 /* After the document: only white space may follow. */
 static int
@@ -1197,26 +1379,26 @@ jend(struct jw *w)
 {
 	ws(w);
 	if (w->pos < w->n)
-		return jfail(w, FG_EPARSE, w->pos,
+		return jfail(w, FG_EPARSE, jw_off(w),
 			     "invalid JSON: text after the end of the document");
 	return FG_OK;
 }
 
-int
-fg_speedscope_read(struct fg_pyspy *p, const char *buf, size_t n,
-		   const char *name, enum fg_speedscope_unit unit,
-		   struct fg_speedscope_stats *st, struct fg_diag *d)
+static int
+ss_run(struct jw *w, struct fg_pyspy *p, enum fg_speedscope_unit unit,
+       struct fg_speedscope_stats *st)
 {
 	struct ss s;
 	json_t *kv, *v;
 	const char *key;
 	bool first = true, schema = false;
-	size_t at, i;
+	unsigned long long at;
+	size_t i;
 	int rc;
 
 	memset(st, 0, sizeof(*st));
 	memset(&s, 0, sizeof(s));
-	jw_init(&s.w, buf, n, name, d);
+	s.w = *w;
 	s.p = p;
 	s.st = st;
 	s.dummy = fg_symtab_new();
@@ -1227,7 +1409,7 @@ fg_speedscope_read(struct fg_pyspy *p, const char *buf, size_t n,
 		if (rc < 0)
 			break;
 		ws(&s.w);
-		at = s.w.pos;
+		at = jw_off(&s.w);
 		if (strcmp(key, "profiles") == 0) {
 			bool f2 = true;
 
@@ -1251,7 +1433,7 @@ fg_speedscope_read(struct fg_pyspy *p, const char *buf, size_t n,
 			} else if (strcmp(key, "shared") == 0) {
 				json_decref(s.frames);
 				s.frames = json_incref(json_object_get(v, "frames"));
-				s.frames_off = at;
+				s.frames_loc = jw_loc(&s.w, at);
 				if (!json_is_array(s.frames))
 					rc = jfail(&s.w, FG_EFORMAT, at,
 						   "\"shared\" has no \"frames\" array");
@@ -1263,7 +1445,7 @@ fg_speedscope_read(struct fg_pyspy *p, const char *buf, size_t n,
 	if (rc >= 0)
 		rc = jend(&s.w);
 	if (rc >= 0 && !schema)
-		rc = jfail(&s.w, FG_EFORMAT, 0,
+		rc = jfail_doc(&s.w, FG_EFORMAT,
 			   "not a speedscope file: no \"$schema\": \"%s\"",
 			   FG_SPEEDSCOPE_SCHEMA);
 	if (rc >= 0 && s.frames == NULL)
@@ -1277,8 +1459,35 @@ fg_speedscope_read(struct fg_pyspy *p, const char *buf, size_t n,
 		rc = choose_unit(&s, unit, &st->unit);
 	if (rc >= 0)
 		rc = emit(&s, st->unit);
+	*w = s.w;
 	ss_release(&s);
 	return rc < 0 ? rc : FG_OK;
+}
+
+int
+fg_speedscope_read(struct fg_pyspy *p, const char *buf, size_t n,
+		   const char *name, enum fg_speedscope_unit unit,
+		   struct fg_speedscope_stats *st, struct fg_diag *d)
+{
+	struct jw w;
+
+	jw_init(&w, buf, n, -1, name, d);
+	return ss_run(&w, p, unit, st);
+}
+
+int
+fg_speedscope_read_fd(struct fg_pyspy *p, int fd, const char *head,
+		      size_t nhead, const char *name,
+		      enum fg_speedscope_unit unit,
+		      struct fg_speedscope_stats *st, struct fg_diag *d)
+{
+	struct jw w;
+	int rc;
+
+	jw_init(&w, head, nhead, fd, name, d);
+	rc = ss_run(&w, p, unit, st);
+	jw_release(&w);
+	return rc;
 }
 
 /* ---- Chrome trace ---- */
@@ -1369,7 +1578,7 @@ event_frame(struct ct *c, const char *name, size_t nlen, json_t *args)
 }
 
 static int
-ct_event(struct ct *c, json_t *v, size_t off)
+ct_event(struct ct *c, json_t *v, unsigned long long off)
 {
 	json_t *ph = json_object_get(v, "ph"), *ts, *name;
 	json_t *pid = json_object_get(v, "pid"), *tid = json_object_get(v, "tid");
@@ -1455,33 +1664,29 @@ ct_event(struct ct *c, json_t *v, size_t off)
 	return FG_OK;
 }
 
-int
-fg_speedscope_read_chrometrace(struct fg_pyspy *p, const char *buf,
-			       size_t n, const char *name,
-			       enum fg_speedscope_unit unit,
-			       struct fg_speedscope_stats *st,
-			       struct fg_diag *d)
+static int
+ct_run(struct jw *w, struct fg_pyspy *p, enum fg_speedscope_unit unit,
+       struct fg_speedscope_stats *st)
 {
 	struct ct c;
 	json_t *kv, *v;
 	const char *key;
 	bool first = true, obj = false, found = false;
-	size_t i, off;
+	unsigned long long off;
+	size_t i;
 	int rc;
 
 	memset(st, 0, sizeof(*st));
 	memset(&c, 0, sizeof(c));
-	jw_init(&c.w, buf, n, name, d);
+	c.w = *w;
 	c.p = p;
 	c.st = st;
 	if (unit == FG_UNIT_AUTO)
 		unit = FG_UNIT_US;
-	if (unit != FG_UNIT_US && unit != FG_UNIT_MS && unit != FG_UNIT_S) {
-		fg_diag_set(d, name, 0, 0,
-			    "a Chrome trace holds time only: --unit %s does not apply",
-			    fg_speedscope_unit_name(unit));
-		return FG_EFORMAT;
-	}
+	if (unit != FG_UNIT_US && unit != FG_UNIT_MS && unit != FG_UNIT_S)
+		return jfail_doc(w, FG_EFORMAT,
+				 "a Chrome trace holds time only: --unit %s does not apply",
+				 fg_speedscope_unit_name(unit));
 	c.unit = unit;
 	st->unit = unit;
 	c.fkeys = fg_symtab_new();
@@ -1504,7 +1709,7 @@ fg_speedscope_read_chrometrace(struct fg_pyspy *p, const char *buf,
 			rc = jskip(&c.w);
 		}
 		if (rc >= 0 && !found)
-			rc = jfail(&c.w, FG_EFORMAT, 0,
+			rc = jfail_doc(&c.w, FG_EFORMAT,
 				   "not a Chrome trace: no \"traceEvents\"");
 		first = true;
 	} else {
@@ -1514,7 +1719,7 @@ fg_speedscope_read_chrometrace(struct fg_pyspy *p, const char *buf,
 		rc = jexpect(&c.w, '[', "an array of trace events");
 	while (rc >= 0 && (rc = jnext(&c.w, ']', &first)) == 1) {
 		ws(&c.w);
-		off = c.w.pos;
+		off = jw_off(&c.w);
 		rc = jvalue(&c.w, &v);
 		if (rc < 0)
 			break;
@@ -1536,7 +1741,7 @@ fg_speedscope_read_chrometrace(struct fg_pyspy *p, const char *buf,
 		rc = jend(&c.w);
 	for (i = 0; rc >= 0 && i < c.nth; i++)
 		if (c.th[i].depth > 0)
-			rc = jfail(&c.w, FG_EFORMAT, c.w.n,
+			rc = jfail(&c.w, FG_EFORMAT, jw_off(&c.w),
 				   "unbalanced events: %zu frames of pid %lld tid %lld still open at the end ('%s' innermost)",
 				   c.th[i].depth, (long long)c.th[i].pid,
 				   (long long)c.th[i].tid,
@@ -1545,7 +1750,7 @@ fg_speedscope_read_chrometrace(struct fg_pyspy *p, const char *buf,
 						 NULL));
 	st->threads = c.nth;
 	if (rc >= 0 && atto_count(c.total, unit_exp(unit), &st->total) < 0)
-		rc = jfail(&c.w, FG_ERANGE, 0,
+		rc = jfail_doc(&c.w, FG_ERANGE,
 			   "the total exceeds 18446744073709551615");
 	for (i = 0; i < c.nth; i++) {
 		free(c.th[i].keys);
@@ -1555,5 +1760,36 @@ fg_speedscope_read_chrometrace(struct fg_pyspy *p, const char *buf,
 	free(c.fmap);
 	fg_buf_release(&c.kb);
 	fg_symtab_free(c.fkeys);
+	*w = c.w;
 	return rc < 0 ? rc : FG_OK;
+}
+
+int
+fg_speedscope_read_chrometrace(struct fg_pyspy *p, const char *buf,
+			       size_t n, const char *name,
+			       enum fg_speedscope_unit unit,
+			       struct fg_speedscope_stats *st,
+			       struct fg_diag *d)
+{
+	struct jw w;
+
+	jw_init(&w, buf, n, -1, name, d);
+	return ct_run(&w, p, unit, st);
+}
+
+int
+fg_speedscope_read_chrometrace_fd(struct fg_pyspy *p, int fd,
+				  const char *head, size_t nhead,
+				  const char *name,
+				  enum fg_speedscope_unit unit,
+				  struct fg_speedscope_stats *st,
+				  struct fg_diag *d)
+{
+	struct jw w;
+	int rc;
+
+	jw_init(&w, head, nhead, fd, name, d);
+	rc = ct_run(&w, p, unit, st);
+	jw_release(&w);
+	return rc;
 }

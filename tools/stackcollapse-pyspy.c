@@ -2,7 +2,6 @@
  * stackcollapse-pyspy - py-spy output (raw, speedscope, Chrome trace)
  * folded: re-aggregated, sorted, at the granularity asked for.
  */
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -65,67 +64,49 @@ struct run {
 	struct fg_pyspy *p;
 };
 
-/* The whole input, mapped or read. */
-struct data {
-	char *buf;
-	size_t n;
-	bool mapped;
-};
+/* How much of an input is read to recognise its format. */
+#define HEAD_SIZE 65536
 
-static void
-load(const char *path, const char *name, struct data *dt)
+/* Reads up to cap bytes from fd into buf (less only at the end). */
+static size_t
+read_head(int fd, char *buf, size_t cap, const char *name)
 {
-	int fd = 0;
-	struct stat sb;
-	size_t cap = 0;
-	ssize_t r;
+	size_t n = 0;
+	ssize_t k;
 
-	memset(dt, 0, sizeof(*dt));
-	if (path != NULL) {
-		fd = open(path, O_RDONLY);
-		if (fd < 0)
-			tool_die(TOOL_EXIT_FAIL, "cannot open '%s': %s", path,
-				 strerror(errno));
-	}
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
-		void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE,
-			       fd, 0);
-
-		if (m != MAP_FAILED) {
-			dt->buf = m;
-			dt->n = (size_t)sb.st_size;
-			dt->mapped = true;
-			if (path != NULL)
-				close(fd);
-			return;
-		}
-	}
-	for (;;) {
-		if (dt->n == cap) {
-			cap = cap ? cap * 2 : 1 << 16;
-			dt->buf = fg_xrealloc(dt->buf, cap);
-		}
-		r = read(fd, dt->buf + dt->n, cap - dt->n);
-		if (r < 0 && errno == EINTR)
+	while (n < cap) {
+		k = read(fd, buf + n, cap - n);
+		if (k < 0 && errno == EINTR)
 			continue;
-		if (r < 0)
+		if (k < 0)
 			tool_die(TOOL_EXIT_FAIL, "%s: read error: %s", name,
 				 strerror(errno));
-		if (r == 0)
+		if (k == 0)
 			break;
-		dt->n += (size_t)r;
+		n += (size_t)k;
 	}
-	if (path != NULL)
-		close(fd);
+	return n;
 }
 
-static void
-unload(struct data *dt)
+/* Reads the rest of fd after the n bytes at head; the caller frees it. */
+static char *
+read_rest(int fd, const char *head, size_t *n, const char *name)
 {
-	if (dt->mapped)
-		munmap(dt->buf, dt->n);
-	else
-		free(dt->buf);
+	size_t cap = *n * 2 + HEAD_SIZE, k;
+	char *buf = fg_xmalloc(cap);
+
+	memcpy(buf, head, *n);
+	for (;;) {
+		if (*n == cap) {
+			cap *= 2;
+			buf = fg_xrealloc(buf, cap);
+		}
+		k = read_head(fd, buf + *n, cap - *n, name);
+		if (k == 0)
+			break;
+		*n += k;
+	}
+	return buf;
 }
 
 static void
@@ -203,8 +184,8 @@ read_raw(struct run *r, struct fg_lines *in)
 }
 
 static void
-read_json(struct run *r, enum input kind, const struct data *dt,
-	  const char *name)
+read_json(struct run *r, enum input kind, int fd, const char *head,
+	  size_t nhead, const char *name)
 {
 	struct fg_speedscope_stats st;
 	struct fg_pyspy_totals before = *fg_pyspy_totals(r->p);
@@ -213,11 +194,11 @@ read_json(struct run *r, enum input kind, const struct data *dt,
 	int rc;
 
 	if (kind == IN_SPEEDSCOPE)
-		rc = fg_speedscope_read(r->p, dt->buf, dt->n, name, r->unit,
-					&st, &d);
+		rc = fg_speedscope_read_fd(r->p, fd, head, nhead, name,
+					   r->unit, &st, &d);
 	else
-		rc = fg_speedscope_read_chrometrace(r->p, dt->buf, dt->n, name,
-						    r->unit, &st, &d);
+		rc = fg_speedscope_read_chrometrace_fd(r->p, fd, head, nhead,
+						       name, r->unit, &st, &d);
 	if (rc < 0) {
 		if (d.msg[0] == '\0')
 			fg_diag_set(&d, name, 0, 0, "%s", fg_strerror(rc));
@@ -241,57 +222,28 @@ read_json(struct run *r, enum input kind, const struct data *dt,
 		      fg_speedscope_unit_name(st.unit));
 }
 
-/*
- * What a file looks like, from its first bytes, so that raw text can be
- * streamed instead of loaded.
- */
-static enum fg_speedscope_kind
-peek(const char *path)
-{
-	static char head[65536];
-	size_t n = 0;
-	ssize_t k;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		tool_die(TOOL_EXIT_FAIL, "cannot open '%s': %s", path,
-			 strerror(errno));
-	while (n < sizeof(head)) {
-		k = read(fd, head + n, sizeof(head) - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		n += (size_t)k;
-	}
-	close(fd);
-	return fg_speedscope_detect(head, n);
-}
-
 static void
 read_input(struct run *r, const char *arg)
 {
+	static char head[HEAD_SIZE];
 	const char *path = strcmp(arg, "-") == 0 ? NULL : arg;
 	const char *name = path ? path : FG_LINES_STDIN_NAME;
 	enum input kind = r->input;
 	struct fg_diag d = FG_DIAG_INIT;
 	struct fg_lines *in;
-	struct data dt;
+	size_t nhead = 0;
+	char *all;
+	int fd = 0;
 
-	if (kind == IN_AUTO && path != NULL && peek(path) == FG_SPEEDSCOPE_NONE)
-		kind = IN_RAW;
-	if (kind == IN_RAW) {
-		/* streamed: no need to hold the input */
-		in = fg_lines_open(path, &d);
-		if (in == NULL)
-			tool_die_diag(&d);
-		read_raw(r, in);
-		fg_lines_close(in);
-		return;
+	if (kind != IN_RAW && path != NULL) {
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			tool_die(TOOL_EXIT_FAIL, "cannot open '%s': %s", path,
+				 strerror(errno));
 	}
-	load(path, name, &dt);
 	if (kind == IN_AUTO) {
-		switch (fg_speedscope_detect(dt.buf, dt.n)) {
+		nhead = read_head(fd, head, sizeof(head), name);
+		switch (fg_speedscope_detect(head, nhead)) {
 		case FG_SPEEDSCOPE_FILE:
 			kind = IN_SPEEDSCOPE;
 			break;
@@ -306,15 +258,30 @@ read_input(struct run *r, const char *arg)
 			kind = IN_RAW;
 			break;
 		}
+		if (kind == IN_RAW && path == NULL) {
+			/* standard input cannot be read again: hold it */
+			all = read_rest(fd, head, &nhead, name);
+			in = fg_lines_from_mem(all, nhead, name);
+			read_raw(r, in);
+			fg_lines_close(in);
+			free(all);
+			return;
+		}
+		if (kind == IN_RAW)
+			close(fd);
 	}
 	if (kind == IN_RAW) {
-		in = fg_lines_from_mem(dt.buf, dt.n, name);
+		/* streamed: no need to hold the input */
+		in = fg_lines_open(path, &d);
+		if (in == NULL)
+			tool_die_diag(&d);
 		read_raw(r, in);
 		fg_lines_close(in);
-	} else {
-		read_json(r, kind, &dt, name);
+		return;
 	}
-	unload(&dt);
+	read_json(r, kind, fd, head, nhead, name);
+	if (path != NULL)
+		close(fd);
 }
 
 static int

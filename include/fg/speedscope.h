@@ -3,10 +3,10 @@
  * (sampled and evented profiles, from py-spy, pyinstrument or any other
  * writer) and Chrome trace event arrays (py-spy -f chrometrace).
  *
- * The document is held in memory (a mapped file or a buffer) and walked
- * value by value with jansson: each sample, weight and event is decoded
- * on its own, so memory holds one of them at a time plus the distinct
- * stacks, never the whole tree. Frames go through a struct fg_pyspy
+ * The document is walked value by value with jansson, from a buffer or
+ * through a window on a descriptor: each sample, weight and event is
+ * decoded on its own, so memory holds one of them at a time plus the
+ * distinct stacks, never the whole tree. Frames go through a struct fg_pyspy
  * (pyspy.h), which applies the frame options and adds the stacks.
  *
  * Units. A sampled profile's weights divided by its smallest positive
@@ -91,6 +91,31 @@ int fg_speedscope_read_chrometrace(struct fg_pyspy *p, const char *buf,
 				   enum fg_speedscope_unit unit,
 				   struct fg_speedscope_stats *st,
 				   struct fg_diag *d);
+
+/*
+ * As the two above, reading the document from the descriptor fd (not
+ * closed) after the nhead bytes at head (what was already read from it
+ * to recognise it; may be 0). The document is read through a window
+ * (see fg_speedscope_set_window) from which what has been decoded is
+ * dropped, so memory does not grow with its size. A read error returns
+ * FG_EIO.
+ */
+int fg_speedscope_read_fd(struct fg_pyspy *p, int fd, const char *head,
+			  size_t nhead, const char *name,
+			  enum fg_speedscope_unit unit,
+			  struct fg_speedscope_stats *st, struct fg_diag *d);
+int fg_speedscope_read_chrometrace_fd(struct fg_pyspy *p, int fd,
+				      const char *head, size_t nhead,
+				      const char *name,
+				      enum fg_speedscope_unit unit,
+				      struct fg_speedscope_stats *st,
+				      struct fg_diag *d);
+
+/*
+ * The initial size of the window the _fd readers read through (256 KiB;
+ * it doubles when one value does not fit). For tests and benchmarks.
+ */
+void fg_speedscope_set_window(size_t bytes);
 
 #ifdef __cplusplus
 }

@@ -14,7 +14,10 @@
  *   - on success nothing is lost: the table's total equals the total the
  *     reader reports for the file, and the unit reported is a concrete
  *     one (never auto);
- *   - no stack of a table is empty, and the table writes out.
+ *   - no stack of a table is empty, and the table writes out;
+ *   - read from a file through a small window (1 to 16 bytes, from the
+ *     first byte), each reader gives the same result, the same output
+ *     and the same message (line and column included) as from memory.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -36,9 +39,20 @@ static FILE *devnull;
 		}							\
 	} while (0)
 
+struct outcome {
+	int rc;
+	struct fg_diag d;
+	char *text;
+	size_t len;
+};
+
+/*
+ * Reads buf (from memory, or from a file through a window of window
+ * bytes when window > 0) and checks the table; fills *out.
+ */
 static void
 read_as(const char *buf, size_t n, int chrome, enum fg_speedscope_unit unit,
-	const struct fg_pyspy_opts *o)
+	const struct fg_pyspy_opts *o, size_t window, struct outcome *out)
 {
 	struct fg_symtab *syms = fg_symtab_new();
 	struct fg_stacks *s = fg_stacks_new(syms, 1);
@@ -47,14 +61,30 @@ read_as(const char *buf, size_t n, int chrome, enum fg_speedscope_unit unit,
 	struct fg_speedscope_stats st;
 	struct fg_count total;
 	size_t i, k;
+	FILE *tmp = NULL, *fp;
 	int rc;
 
 	CHECK(p != NULL);
-	if (chrome)
+	if (window > 0) {
+		tmp = tmpfile();
+		CHECK(tmp != NULL);
+		CHECK(fwrite(buf, 1, n, tmp) == n);
+		CHECK(fflush(tmp) == 0);
+		rewind(tmp);
+		fg_speedscope_set_window(window);
+		if (chrome)
+			rc = fg_speedscope_read_chrometrace_fd(
+				p, fileno(tmp), NULL, 0, "fuzz", unit, &st, &d);
+		else
+			rc = fg_speedscope_read_fd(p, fileno(tmp), NULL, 0,
+						   "fuzz", unit, &st, &d);
+		fclose(tmp);
+	} else if (chrome) {
 		rc = fg_speedscope_read_chrometrace(p, buf, n, "fuzz", unit,
 						    &st, &d);
-	else
+	} else {
 		rc = fg_speedscope_read(p, buf, n, "fuzz", unit, &st, &d);
+	}
 	CHECK(rc == FG_OK || rc == FG_EPARSE || rc == FG_EFORMAT ||
 	      rc == FG_ERANGE);
 	if (rc < 0)
@@ -74,6 +104,14 @@ read_as(const char *buf, size_t n, int chrome, enum fg_speedscope_unit unit,
 		}
 	}
 	CHECK(fg_folded_write(s, devnull) == FG_OK);
+	out->rc = rc;
+	out->d = d;
+	out->text = NULL;
+	out->len = 0;
+	fp = open_memstream(&out->text, &out->len);
+	CHECK(fp != NULL);
+	CHECK(fg_folded_write(s, fp) == FG_OK);
+	CHECK(fclose(fp) == 0);
 	fg_pyspy_free(p);
 	fg_stacks_free(s);
 	fg_symtab_free(syms);
@@ -87,6 +125,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *buf;
 	char *copy;
 	enum fg_speedscope_kind kind;
+	struct outcome mem, fd;
+	size_t window = 1;
+	int chrome;
 
 	if (devnull == NULL) {
 		devnull = fopen("/dev/null", "w");
@@ -95,6 +136,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 0) {
 		unit = (enum fg_speedscope_unit)(data[0] % 6);
 		o.merge_threads = data[0] & 8;
+		window = 1 + (data[0] >> 4);
 		data++;
 		size--;
 	}
@@ -107,8 +149,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(kind == FG_SPEEDSCOPE_NONE || kind == FG_SPEEDSCOPE_FILE ||
 	      kind == FG_SPEEDSCOPE_CHROMETRACE ||
 	      kind == FG_SPEEDSCOPE_OTHER_JSON);
-	read_as(buf, size, 0, unit, &o);
-	read_as(buf, size, 1, unit, &o);
+	for (chrome = 0; chrome < 2; chrome++) {
+		read_as(buf, size, chrome, unit, &o, 0, &mem);
+		read_as(buf, size, chrome, unit, &o, window, &fd);
+		CHECK(fd.rc == mem.rc);
+		CHECK(fd.len == mem.len && memcmp(fd.text, mem.text, mem.len) == 0);
+		CHECK(fd.d.line == mem.d.line && fd.d.col == mem.d.col);
+		CHECK(strcmp(fd.d.msg, mem.d.msg) == 0);
+		free(mem.text);
+		free(fd.text);
+	}
 	free(copy);
 	return 0;
 }

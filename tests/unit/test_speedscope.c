@@ -415,6 +415,94 @@ test_totals_file(void **state)
 	free(doc);
 }
 
+/* Folds doc as fold_json does, but read from a file through a window. */
+static void
+fold_fd(const char *doc, size_t n, bool chrome, size_t window,
+	struct result *r)
+{
+	struct fg_symtab *syms = fg_symtab_new();
+	struct fg_stacks *s = fg_stacks_new(syms, 1);
+	struct fg_pyspy_opts o = FG_PYSPY_OPTS_INIT;
+	struct fg_pyspy *p;
+	FILE *tmp = tmpfile(), *fp;
+	size_t len = 0, nhead = n < 5 ? n : 5;
+
+	assert_non_null(tmp);
+	/* the first bytes come as the head, the rest from the file */
+	assert_int_equal(fwrite(doc + nhead, 1, n - nhead, tmp), n - nhead);
+	fflush(tmp);
+	rewind(tmp);
+	memset(r, 0, sizeof(*r));
+	p = fg_pyspy_new(s, &o, &r->d);
+	fg_speedscope_set_window(window);
+	if (chrome)
+		r->rc = fg_speedscope_read_chrometrace_fd(p, fileno(tmp), doc,
+							  nhead, "t.json",
+							  FG_UNIT_AUTO, &r->st,
+							  &r->d);
+	else
+		r->rc = fg_speedscope_read_fd(p, fileno(tmp), doc, nhead,
+					      "t.json", FG_UNIT_AUTO, &r->st,
+					      &r->d);
+	fg_speedscope_set_window(256 * 1024);
+	fg_count_format(&r->st.total, r->total);
+	fp = open_memstream(&r->text, &len);
+	assert_non_null(fp);
+	assert_int_equal(fg_folded_write(s, fp), FG_OK);
+	fclose(fp);
+	fclose(tmp);
+	fg_pyspy_free(p);
+	fg_stacks_free(s);
+	fg_symtab_free(syms);
+}
+
+/*
+ * Every fixture, read from a descriptor through windows from 1 byte up,
+ * gives what it gives from memory: the same stacks, totals and errors
+ * (with the same line and column).
+ */
+static void
+test_window_matches_memory(void **state)
+{
+	static const char *const files[] = {
+		"fixtures/pyspy/speedscope-default.json",
+		"fixtures/pyspy/speedscope-threads-idle.json",
+		"fixtures/pyspy/speedscope-weights.json",
+		"fixtures/pyspy/speedscope-unbalanced.json",
+		"fixtures/pyspy/speedscope-bad-json.json",
+		"fixtures/pyspy/speedscope-mismatch.json",
+		"fixtures/pyspy/chrometrace-default.json",
+		"fixtures/pyspy/chrometrace-object.json",
+		"fixtures/pyspy/chrometrace-unbalanced.json",
+		"fixtures/speedscope/pyinstrument-evented.molehill.speedscope.json",
+		"fixtures/speedscope/speedscope_0.0.1_simple.speedscope.json",
+		"fixtures/speedscope/speedscope_0.6.0_two-sampled.speedscope.json",
+	};
+	static const size_t windows[] = { 1, 2, 7, 100, 4096 };
+	struct fg_pyspy_opts o = FG_PYSPY_OPTS_INIT;
+	size_t i, k, n;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *doc = slurp(files[i], &n);
+		bool chrome = strstr(files[i], "chrometrace") != NULL;
+		struct result a, b;
+
+		fold_json(doc, n, chrome, FG_UNIT_AUTO, &o, &a);
+		for (k = 0; k < sizeof(windows) / sizeof(windows[0]); k++) {
+			fold_fd(doc, n, chrome, windows[k], &b);
+			assert_int_equal(b.rc, a.rc);
+			assert_string_equal(b.text, a.text);
+			assert_string_equal(b.total, a.total);
+			assert_int_equal(b.d.line, a.d.line);
+			assert_int_equal(b.d.col, a.d.col);
+			assert_string_equal(b.d.msg, a.d.msg);
+			free(b.text);
+		}
+		free(a.text);
+		free(doc);
+	}
+}
+
 int
 main(void)
 {
@@ -431,6 +519,7 @@ main(void)
 		cmocka_unit_test(test_chrometrace),
 		cmocka_unit_test(test_chrometrace_errors),
 		cmocka_unit_test(test_totals_file),
+		cmocka_unit_test(test_window_matches_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
