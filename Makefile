@@ -119,6 +119,7 @@ MAN7     = $(sort $(wildcard man/man7/*.7))
 TOOL_LIBS = $(PCRE_LIBS)
 LIBS_difffold =
 LIBS_topfns = $(JSON_LIBS)
+LIBS_stackcollapse-pyspy = $(JSON_LIBS)
 
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(UNIT_SRC:%.c=$(BUILD)/%)

@@ -13,7 +13,9 @@
 #include "fg/folded.h"
 #include "fg/intern.h"
 #include "fg/lineio.h"
+#include "fg/pyspy.h"
 #include "fg/rewrite.h"
+#include "fg/speedscope.h"
 #include "fg/stacks.h"
 #include "fg/top.h"
 
