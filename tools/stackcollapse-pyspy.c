@@ -21,7 +21,7 @@ static const char synopsis[] =
 	"           [--no-native] [--no-processes] [--no-threads] [--strict]\n"
 	"           [-g line|function|file] [--input raw|speedscope|chrometrace]\n"
 	"           [-o file] [--path base|full|strip=PREFIX]\n"
-	"           [--unit samples|us|ms|s] [file ...]\n";
+	"           [--unit samples|us|ms|s] [transforms] [file ...]\n";
 
 static void
 usage(void)
@@ -51,7 +51,11 @@ usage(void)
 "                         ms or s\n"
 "  -v, --verbose          report each file's format, sizes and totals\n"
 "  -h, --help             print this help and exit\n"
-"  -V, --version          print the version and exit\n");
+"  -V, --version          print the version and exit\n"
+"\n"
+TOOL_COMMON_HELP
+"\n"
+"Example: stackcollapse-pyspy profile.speedscope.json | flamegraph > p.svg\n");
 }
 
 enum input { IN_AUTO, IN_RAW, IN_SPEEDSCOPE, IN_CHROME };
@@ -275,7 +279,9 @@ read_input(struct run *r, const char *arg)
 		in = fg_lines_open(path, &d);
 		if (in == NULL)
 			tool_die_diag(&d);
+		tool_progress_lines(in, path);
 		read_raw(r, in);
+		tool_progress_end();
 		fg_lines_close(in);
 		return;
 	}
@@ -324,8 +330,8 @@ main(int argc, char **argv)
 		{ "path", required_argument, NULL, OPT_PATH },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "unit", required_argument, NULL, OPT_UNIT },
-		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
+		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const inputs[] = { "raw", "speedscope",
@@ -338,6 +344,7 @@ main(int argc, char **argv)
 	struct fg_diag d = FG_DIAG_INIT;
 	struct fg_symtab *syms;
 	struct fg_stacks *s;
+	struct fg_filter *filter = NULL;
 	FILE *out;
 	int ch, i, nstdin;
 
@@ -400,16 +407,19 @@ main(int argc, char **argv)
 				 parse_choice(optarg, units, 4, "unit"));
 			break;
 		case 'v':
-			r.verbose = true;
+			tool_verbose = 1;
 			break;
 		case 'V':
 			tool_version();
 		default:
+			if (tool_common_option(&filter, ch, optarg, synopsis))
+				break;
 			tool_bad_option(synopsis, ch, argv);
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	r.verbose = tool_verbose;
 	for (i = 0, nstdin = 0; i < argc; i++)
 		if (strcmp(argv[i], "-") == 0 && ++nstdin > 1)
 			tool_usage_error(synopsis,
@@ -424,6 +434,7 @@ main(int argc, char **argv)
 		read_input(&r, "-");
 	for (i = 0; i < argc; i++)
 		read_input(&r, argv[i]);
+	tool_filter_apply(filter, &s, 1, NULL);
 
 	out = tool_output_open(output);
 	if (fg_folded_write(s, out) < 0) {
@@ -433,6 +444,7 @@ main(int argc, char **argv)
 	tool_output_close();
 
 	fg_pyspy_free(r.p);
+	fg_filter_free(filter);
 	fg_stacks_free(s);
 	fg_symtab_free(syms);
 	return r.failed ? TOOL_EXIT_FAIL : TOOL_EXIT_OK;
