@@ -1300,7 +1300,8 @@ fg_perf_first_event(const char *buf, size_t n, char *out, size_t outsz)
 
 		if (len > 0 && s[len - 1] == '\r')
 			len--;
-		if (len > 0 && s[0] != '#' && !is_frame_line(s, len) &&
+		if (len > 0 && s[0] != '#' &&
+		    !(is_ws((unsigned char)s[0]) && is_frame_line(s, len)) &&
 		    !is_blank(s, len) && parse_header(s, len, &h) &&
 		    !h.sideband && (!is_ws((unsigned char)s[0]) ||
 				    h.rest_len > 0)) {
