@@ -36,7 +36,7 @@ struct fg_perf {
 	unsigned flags;
 	bool event_set;			/* a filter is in force */
 	bool event_base;		/* the filter has no ':' */
-	char event[128];
+	char *event;			/* the filter (may hold any byte) */
 	size_t event_len;
 	char **skip;			/* --skip-after names */
 	size_t nskip;
@@ -126,6 +126,16 @@ find_bytes(const char *s, size_t n, const char *w, size_t m)
 		q++;
 	}
 	return NULL;
+}
+
+static char *
+dup_bytes(const char *s, size_t n)
+{
+	char *d = fg_xmalloc(n + 1);
+
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
 }
 
 static bool
@@ -979,13 +989,24 @@ event_matches(const struct fg_perf *p, const char *ev, size_t n)
 static void
 set_event(struct fg_perf *p, const char *ev, size_t n)
 {
-	if (n >= sizeof(p->event))
-		n = sizeof(p->event) - 1;
-	memcpy(p->event, ev, n);
-	p->event[n] = '\0';
+	size_t m = n < sizeof(p->st.event) ? n : sizeof(p->st.event) - 1;
+
+	free(p->event);
+	p->event = dup_bytes(ev, n);
 	p->event_len = n;
 	p->event_set = true;
 	p->event_base = memchr(ev, ':', n) == NULL;
+	memcpy(p->st.event, ev, m);
+	p->st.event[m] = '\0';
+	p->st.event_len = n;
+}
+
+static bool
+same_event(const struct fg_perf_event_stat *e, const char *ev, size_t n)
+{
+	size_t m = n < sizeof(e->name) ? n : sizeof(e->name) - 1;
+
+	return e->len == n && memcmp(e->name, ev, m) == 0;
 }
 
 static int
@@ -997,14 +1018,12 @@ count_event(struct fg_perf *p, const char *ev, size_t n, uint64_t w,
 	struct fg_count c = FG_COUNT_ZERO;
 	size_t i, m = n < sizeof(e->name) ? n : sizeof(e->name) - 1;
 
-	if (p->last_ev < st->nevents &&
-	    strlen(st->events[p->last_ev].name) == m &&
-	    memcmp(st->events[p->last_ev].name, ev, m) == 0) {
+	if (p->last_ev < st->nevents && same_event(&st->events[p->last_ev],
+						   ev, n)) {
 		e = &st->events[p->last_ev];
 	} else {
 		for (i = 0; i < st->nevents; i++) {
-			if (strlen(st->events[i].name) == m &&
-			    memcmp(st->events[i].name, ev, m) == 0) {
+			if (same_event(&st->events[i], ev, n)) {
 				e = &st->events[i];
 				p->last_ev = i;
 				break;
@@ -1020,6 +1039,7 @@ count_event(struct fg_perf *p, const char *ev, size_t n, uint64_t w,
 		p->last_ev = st->nevents++;
 		memcpy(e->name, ev, m);
 		e->name[m] = '\0';
+		e->len = n;
 	}
 	e->samples++;
 	c.n = w;
@@ -1081,7 +1101,6 @@ header(struct fg_perf *p, const struct hdr *h, struct fg_diag *d)
 		set_event(p, h->ev, h->ev_len);
 		p->event_base = false;
 		p->st.event_defaulted = true;
-		memcpy(p->st.event, p->event, p->event_len + 1);
 	}
 	p->state = REC_OPEN;
 	p->keep = event_matches(p, h->ev, h->ev_len);
@@ -1206,9 +1225,6 @@ fg_perf_new(struct fg_stacks *dst, const char *name,
 		if (o->flags & FG_PERF_EVENT_EXACT)
 			p->event_base = false;
 	}
-	if (p->event_set) {
-		memcpy(p->st.event, p->event, p->event_len + 1);
-	}
 	if (o->nskip_after > 0) {
 		p->skip = fg_xreallocarray(NULL, o->nskip_after,
 					   sizeof(*p->skip));
@@ -1258,6 +1274,7 @@ fg_perf_free(struct fg_perf *p)
 	fg_buf_release(&p->lastline);
 	fg_buf_release(&p->tmp);
 	fg_buf_release(&p->tmp2);
+	free(p->event);
 	free(p);
 }
 
@@ -1288,37 +1305,60 @@ fg_perf_collapse(struct fg_lines *in, struct fg_stacks *dst,
 	return rc < 0 ? rc : FG_OK;
 }
 
+/*
+ * The event the line parser would choose: parse until its first sample
+ * header. *ev is a copy (caller frees).
+ */
+static bool
+first_event(const char *buf, size_t n, char **ev, size_t *evlen)
+{
+	struct fg_perf_opts o = FG_PERF_OPTS_INIT;
+	struct fg_symtab *syms = fg_symtab_new();
+	struct fg_stacks *s = fg_stacks_new(syms, 1);
+	struct fg_perf *p = fg_perf_new(s, "", &o, NULL);
+	const char *q = buf, *end = buf + n;
+	struct fg_diag d = FG_DIAG_INIT;
+	bool found;
+
+	while (q < end && !p->event_set) {
+		const char *nl = memchr(q, '\n', (size_t)(end - q));
+		size_t len = nl ? (size_t)(nl - q) : (size_t)(end - q);
+
+		if (fg_perf_line(p, q, len, &d) < 0)
+			break;
+		q = nl ? nl + 1 : end;
+	}
+	found = p->event_set;
+	if (found) {
+		*ev = dup_bytes(p->event, p->event_len);
+		*evlen = p->event_len;
+	}
+	fg_perf_free(p);
+	fg_stacks_free(s);
+	fg_symtab_free(syms);
+	return found;
+}
+
 bool
 fg_perf_first_event(const char *buf, size_t n, char *out, size_t outsz)
 {
-	const char *s = buf, *end = buf + n;
-	struct hdr h;
+	char *ev;
+	size_t len, m;
 
-	while (s < end) {
-		const char *nl = memchr(s, '\n', (size_t)(end - s));
-		size_t len = nl ? (size_t)(nl - s) : (size_t)(end - s);
-
-		if (len > 0 && s[len - 1] == '\r')
-			len--;
-		if (len > 0 && s[0] != '#' &&
-		    !(is_ws((unsigned char)s[0]) && is_frame_line(s, len)) &&
-		    !is_blank(s, len) && parse_header(s, len, &h) &&
-		    !h.sideband && (!is_ws((unsigned char)s[0]) ||
-				    h.rest_len > 0)) {
-			size_t m = h.ev_len < outsz - 1 ? h.ev_len : outsz - 1;
-
-			memcpy(out, h.ev, m);
-			out[m] = '\0';
-			return true;
-		}
-		s = nl ? nl + 1 : end;
-	}
-	return false;
+	if (outsz == 0 || !first_event(buf, n, &ev, &len))
+		return false;
+	m = len < outsz - 1 ? len : outsz - 1;
+	memcpy(out, ev, m);
+	out[m] = '\0';
+	free(ev);
+	return true;
 }
 
 struct worker {
 	const char *buf;
 	size_t n;
+	const char *ev;			/* the event chosen for all, or NULL */
+	size_t ev_len;
 	const char *name;
 	const struct fg_perf_opts *o;
 	bool drop_pages;
@@ -1352,6 +1392,11 @@ work(void *arg)
 	if (p == NULL) {
 		w->rc = FG_EINVAL;
 		return NULL;
+	}
+	if (w->ev != NULL) {
+		set_event(p, w->ev, w->ev_len);
+		p->event_base = false;
+		p->st.event_defaulted = true;
 	}
 	w->rc = FG_OK;
 	while (s < end) {
@@ -1461,7 +1506,7 @@ merge_stats(struct fg_perf_stats *a, const struct fg_perf_stats *b)
 		const struct fg_perf_event_stat *e = &b->events[i];
 
 		for (j = 0; j < a->nevents; j++)
-			if (strcmp(a->events[j].name, e->name) == 0)
+			if (same_event(&a->events[j], e->name, e->len))
 				break;
 		if (j == a->nevents) {
 			if (a->nevents == FG_PERF_MAX_EVENTS) {
@@ -1519,9 +1564,8 @@ fg_perf_collapse_mem(const char *buf, size_t n, const char *name,
 		     const struct fg_perf_opts *o, struct fg_perf_stats *st,
 		     struct fg_diag *d)
 {
-	struct fg_perf_opts oo = *o;
-	char ev[128];
-	bool defaulted = false;
+	char *ev = NULL;
+	size_t ev_len = 0;
 	struct worker *w;
 	pthread_t *tids;
 	const char *end = buf + n, *start = buf;
@@ -1531,12 +1575,10 @@ fg_perf_collapse_mem(const char *buf, size_t n, const char *name,
 
 	if (nthreads < 1)
 		nthreads = 1;
-	if (nthreads > 1 && oo.event == NULL &&
-	    fg_perf_first_event(buf, n, ev, sizeof(ev))) {
-		oo.event = ev;
-		oo.flags |= FG_PERF_EVENT_EXACT;
-		defaulted = true;
-	}
+	/* every chunk must keep the event the first sample has */
+	if (nthreads > 1 && o->event == NULL &&
+	    !first_event(buf, n, &ev, &ev_len))
+		ev = NULL;
 	w = fg_xcalloc(nthreads, sizeof(*w));
 	tids = fg_xcalloc(nthreads, sizeof(*tids));
 	for (i = 0; i < nthreads && (start < end || i == 0); i++) {
@@ -1554,7 +1596,9 @@ fg_perf_collapse_mem(const char *buf, size_t n, const char *name,
 		w[nw].buf = start;
 		w[nw].n = (size_t)(stop - start);
 		w[nw].name = name;
-		w[nw].o = &oo;
+		w[nw].o = o;
+		w[nw].ev = ev;
+		w[nw].ev_len = ev_len;
 		w[nw].drop_pages = o->flags & FG_PERF_MMAPPED ? true : false;
 		w[nw].syms = nw == 0 ? fg_stacks_symtab(dst) : fg_symtab_new();
 		w[nw].stacks = nw == 0 ? dst : fg_stacks_new(w[nw].syms, 1);
@@ -1598,12 +1642,9 @@ fg_perf_collapse_mem(const char *buf, size_t n, const char *name,
 		lines += w[i].st.lines;
 	}
 	st->lines = lines;
-	if (defaulted) {
-		st->event_defaulted = true;
-		memcpy(st->event, ev, sizeof(ev));
-	}
 	if (rc == FG_ERANGE && d->msg[0] == '\0')
 		fg_diag_set(d, name, 0, 0, "a count exceeds 18446744073709551615");
+	free(ev);
 	free(w);
 	free(tids);
 	return rc;

@@ -141,34 +141,44 @@ collapse_one(const char *path, unsigned jobs, struct fg_stacks *s,
 	return rc;
 }
 
-/* "a (3 samples), b (5 samples)" for every event but the kept one */
+/* An event name, quoted and made printable. */
+static void
+quote_event(char *buf, size_t sz, const char *name, size_t len)
+{
+	buf[0] = '\0';
+	fg_diag_quote(buf, sz, name, len < 128 ? len : 127, 60);
+}
+
+/* "'a' (3 samples), 'b' (5 samples)" for every event but the kept one */
 static void
 report_events(const char *name, const struct fg_perf_stats *st,
 	      bool explicit_filter, const char *filter)
 {
 	struct fg_buf b = FG_BUF_INIT;
 	size_t i, skipped = 0;
+	char q[80], kept[80];
 
 	for (i = 0; i < st->nevents; i++) {
 		const struct fg_perf_event_stat *e = &st->events[i];
 
-		if (strcmp(e->name, st->event) == 0)
+		if (e->len == st->event_len &&
+		    memcmp(e->name, st->event, e->len < 128 ? e->len : 127) == 0)
 			continue;
-		if (explicit_filter && e->samples == 0)
-			continue;
-		fg_buf_addf(&b, "%s'%s' (%llu sample%s)", skipped ? ", " : "",
-			    e->name, e->samples, e->samples == 1 ? "" : "s");
+		quote_event(q, sizeof(q), e->name, e->len);
+		fg_buf_addf(&b, "%s%s (%llu sample%s)", skipped ? ", " : "",
+			    q, e->samples, e->samples == 1 ? "" : "s");
 		skipped++;
 	}
 	if (st->other_events > 0)
 		fg_buf_addf(&b, "%sother events (%llu samples)",
 			    skipped++ ? ", " : "", st->other_events);
+	quote_event(kept, sizeof(kept), st->event, st->event_len);
 	if (explicit_filter && st->kept == 0 && st->samples > 0)
 		tool_warn("%s: no samples of event '%s'; the input has %s",
 			  name, filter, b.buf);
 	else if (!explicit_filter && skipped > 0)
-		tool_warn("%s: kept event '%s' (%llu sample%s); skipped %s; "
-			  "choose with --event-filter", name, st->event,
+		tool_warn("%s: kept event %s (%llu sample%s); skipped %s; "
+			  "choose with --event-filter", name, kept,
 			  st->kept, st->kept == 1 ? "" : "s", b.buf);
 	fg_buf_release(&b);
 }

@@ -75,11 +75,15 @@ struct fg_perf_opts {
 
 #define FG_PERF_OPTS_INIT { 0, NULL, NULL, 0, NULL }
 
-/* The most distinct events counted by name; more go to one bucket. */
+/*
+ * The most distinct events counted by name; more go to one bucket.
+ * Events are told apart by length and their first 127 bytes.
+ */
 #define FG_PERF_MAX_EVENTS 64
 
 struct fg_perf_event_stat {
-	char name[128];			/* cut at 127 bytes */
+	char name[128];			/* cut at 127 bytes; may hold NULs */
+	size_t len;			/* the whole name's length */
 	unsigned long long samples;
 	struct fg_count weight;
 };
@@ -98,7 +102,8 @@ struct fg_perf_stats {
 	unsigned long long py_interp;	/* interpreter frames, no py:: frame */
 	unsigned long long bad;		/* lines skipped as unparseable */
 	struct fg_diag first_bad;	/* where the first was, and why */
-	char event[128];		/* the chosen event ("" if none) */
+	char event[128];		/* the chosen event ("" if none), cut */
+	size_t event_len;		/* its whole length */
 	bool event_defaulted;		/* chosen as the first event seen */
 	size_t nevents;			/* entries used in events[] */
 	struct fg_perf_event_stat events[FG_PERF_MAX_EVENTS + 1];
