@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fg/arena.h"
 #include "fg/buf.h"
 #include "fg/error.h"
 #include "fg/intern.h"
@@ -24,11 +25,32 @@
 
 enum { REC_NONE, REC_OPEN };
 
+/*
+ * The frame lines seen, each with a dense index into the raw_* arrays.
+ * Most lines of a profile repeat, so this is the hot path: the hash
+ * reads a line's first 16, middle 8 and last 16 bytes (the address, the
+ * symbol, the DSO) rather than all of it; a full compare settles every
+ * match.
+ */
+struct lc_slot {
+	uint64_t h;			/* 0: empty */
+	const char *s;
+	uint32_t len;
+	uint32_t idx;
+};
+
+struct linecache {
+	struct fg_arena arena;
+	struct lc_slot *slots;
+	size_t mask;
+	size_t n;
+};
+
 struct fg_perf {
 	struct fg_stacks *dst;
 	struct fg_symtab *syms;		/* dst's symtab: frame names */
 	struct fg_symtab *dsos;		/* DSO names */
-	struct fg_symtab *raw;		/* frame lines seen: the cache */
+	struct linecache raw;		/* frame lines seen */
 	uint32_t *raw_frame[2];		/* raw id -> frame id (not java, java) */
 	uint32_t *raw_dso;		/* raw id -> DSO id */
 	size_t raw_cap;
@@ -82,6 +104,20 @@ static inline bool
 is_hex(unsigned char c)
 {
 	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* The length of the leading whitespace: perf pads addresses with spaces. */
+static inline size_t
+skip_ws(const char *s, size_t n)
+{
+	size_t i = n > 0 && s[0] == '\t';
+
+	while (i + 8 <= n &&
+	       fg_load64((const unsigned char *)s + i) == 0x2020202020202020ULL)
+		i += 8;
+	while (i < n && is_ws((unsigned char)s[i]))
+		i++;
+	return i;
 }
 
 static bool
@@ -778,6 +814,99 @@ compute_frame(struct fg_perf *p, const char *s, size_t n, bool java,
 	return pushed;
 }
 
+static inline uint64_t
+line_hash(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0x100000001b3ULL);
+
+	if (n >= 16) {
+		h = (h ^ fg_load64(p)) * 0x9fb21c651e98df25ULL;
+		h = (h ^ (h >> 29) ^ fg_load64(p + 8)) * 0x9fb21c651e98df25ULL;
+		h = (h ^ (h >> 29) ^ fg_load64(p + n / 2 - 4)) *
+		    0x9fb21c651e98df25ULL;
+		h = (h ^ (h >> 29) ^ fg_load64(p + n - 16)) *
+		    0x9fb21c651e98df25ULL;
+		h = (h ^ (h >> 29) ^ fg_load64(p + n - 8)) *
+		    0x9fb21c651e98df25ULL;
+	} else if (n >= 8) {
+		h = (h ^ fg_load64(p)) * 0x9fb21c651e98df25ULL;
+		h = (h ^ (h >> 29) ^ fg_load64(p + n - 8)) *
+		    0x9fb21c651e98df25ULL;
+	} else {
+		h = (h ^ fg_load_tail(p, n)) * 0x9fb21c651e98df25ULL;
+	}
+	h = fg_mix64(h);
+	return h ? h : 1;
+}
+
+static void
+lc_init(struct linecache *c)
+{
+	fg_arena_init(&c->arena);
+	c->mask = 4095;
+	c->slots = fg_xcalloc(c->mask + 1, sizeof(*c->slots));
+	c->n = 0;
+}
+
+static void
+lc_release(struct linecache *c)
+{
+	fg_arena_release(&c->arena);
+	free(c->slots);
+}
+
+static void
+lc_grow(struct linecache *c)
+{
+	size_t nmask = c->mask * 2 + 1, i;
+	struct lc_slot *ns = fg_xcalloc(nmask + 1, sizeof(*ns));
+
+	for (i = 0; i <= c->mask; i++) {
+		size_t j;
+
+		if (c->slots[i].h == 0)
+			continue;
+		j = c->slots[i].h & nmask;
+		while (ns[j].h != 0)
+			j = (j + 1) & nmask;
+		ns[j] = c->slots[i];
+	}
+	free(c->slots);
+	c->slots = ns;
+	c->mask = nmask;
+}
+
+/* The index of the line s[0..n-1], added if new (*added set). */
+static inline uint32_t
+lc_find(struct linecache *c, const char *s, size_t n, bool *added)
+{
+	uint64_t h = line_hash((const unsigned char *)s, n);
+	size_t j = h & c->mask;
+	struct lc_slot *e;
+
+	while ((e = &c->slots[j])->h != 0) {
+		if (e->h == h && e->len == n && fg_bytes_eq(e->s, s, n)) {
+			*added = false;
+			return e->idx;
+		}
+		j = (j + 1) & c->mask;
+	}
+	if (c->n >= UINT32_MAX - 2 || n > UINT32_MAX)
+		fg_xmalloc(SIZE_MAX);	/* beyond what indexes can name */
+	e->h = h;
+	e->s = fg_arena_strndup(&c->arena, s, n);
+	e->len = (uint32_t)n;
+	e->idx = (uint32_t)c->n++;
+	*added = true;
+	if (c->n * 2 > c->mask) {
+		uint32_t idx = (uint32_t)(c->n - 1);
+
+		lc_grow(c);
+		return idx;
+	}
+	return e->idx;
+}
+
 static void
 raw_grow(struct fg_perf *p, size_t need)
 {
@@ -800,6 +929,7 @@ static void
 frame_line(struct fg_perf *p, const char *s, size_t n)
 {
 	uint32_t id, *slot, dso;
+	bool added;
 
 	p->rec_lines++;
 	p->last_frame = true;
@@ -810,7 +940,7 @@ frame_line(struct fg_perf *p, const char *s, size_t n)
 		fg_buf_reset(&p->lastline);
 		fg_buf_add(&p->lastline, s, n);
 	}
-	id = fg_intern(p->raw, s, n);
+	id = lc_find(&p->raw, s, n, &added);
 	if (id >= p->raw_cap)
 		raw_grow(p, (size_t)id + 1);
 	slot = &p->raw_frame[p->java][id];
@@ -1132,21 +1262,20 @@ fg_perf_line(struct fg_perf *p, const char *s, size_t n, struct fg_diag *d)
 {
 	struct hdr h;
 
+	size_t i;
+
 	p->st.lines++;
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
-	if (n == 0 || is_blank(s, n)) {
+	i = skip_ws(s, n);
+	if (i == n) {
 		/* a blank line between a header and its frames is no end */
 		if (p->state == REC_OPEN && p->rec_lines == 0)
 			return FG_OK;
 		return end_record(p, d);
 	}
-	if (is_ws((unsigned char)s[0])) {
+	if (i > 0) {
 		if (p->state == REC_OPEN) {
-			size_t i = 1;
-
-			while (i < n && is_ws((unsigned char)s[i]))
-				i++;
 			if (FG_LIKELY(is_frame_line(s + i, n - i))) {
 				frame_line(p, s + i, n - i);
 				return FG_OK;
@@ -1215,7 +1344,7 @@ fg_perf_new(struct fg_stacks *dst, const char *name,
 	p->dst = dst;
 	p->syms = fg_stacks_symtab(dst);
 	p->dsos = fg_symtab_new();
-	p->raw = fg_symtab_new();
+	lc_init(&p->raw);
 	p->name = name;
 	p->flags = o->flags;
 	if (p->flags & FG_PERF_CONTEXT)
@@ -1259,7 +1388,7 @@ fg_perf_free(struct fg_perf *p)
 		return;
 	fg_pyframe_free(p->py);
 	fg_symtab_free(p->dsos);
-	fg_symtab_free(p->raw);
+	lc_release(&p->raw);
 	free(p->raw_frame[0]);
 	free(p->raw_frame[1]);
 	free(p->raw_dso);
