@@ -1558,58 +1558,41 @@ next_line(const char *s, const char *end)
 }
 
 /*
- * A record boundary at or after pos: the start of a line that a reader
- * starting there in the "between records" state reads exactly as a
- * reader coming from the start of the buffer does. Returns end if there
- * is none before limit.
+ * A record boundary at or after pos: the start of a line that the parser
+ * reads the same way whatever its state, ending any open record. That is
+ * a line in column 0 that parses as a header or side-band line (the
+ * parser tries those before anything else), or, in files of samples
+ * without callchains, an indented header carrying its frame that follows
+ * another such line (after which no frame line is pending). Returns end
+ * if there is none before limit.
  */
 static const char *
-boundary(const char *buf, const char *pos, const char *end,
-	 const char *limit)
+boundary(const char *pos, const char *end, const char *limit)
 {
-	const char *line, *prev;
-	bool prev_frame = false, prev_oneline = false;
+	const char *line = next_line(pos, end);
+	bool prev_oneline = false;
 	struct hdr h;
 
-	if (pos <= buf)
-		return buf;
-	prev = pos;
-	while (prev > buf && prev[-1] != '\n')
-		prev--;
-	line = next_line(pos, end);
 	while (line < end && line < limit) {
 		const char *nl = memchr(line, '\n', (size_t)(end - line));
 		size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line);
-		size_t plen = (size_t)(line - prev) - 1;
+		bool oneline = false;
 
-		if (plen > 0 && prev[plen - 1] == '\r')
-			plen--;
-		prev_frame = plen > 0 && is_ws((unsigned char)prev[0]) &&
-			     is_frame_line(prev, plen);
 		if (len > 0 && line[len - 1] == '\r')
 			len--;
-		if (is_blank(line, len)) {
-			if (prev_frame)
-				return nl ? nl + 1 : end;
-		} else if (!is_ws((unsigned char)line[0]) && line[0] != '#') {
-			const char *after;
-
-			if (find_timestamp(line, len, &after) != NULL &&
-			    parse_header(line, len, &h))
+		if (len > 0 && !is_ws((unsigned char)line[0]) &&
+		    line[0] != '#') {
+			if (parse_header(line, len, &h))
 				return line;
-		} else if (is_ws((unsigned char)line[0]) &&
+		} else if (len > 0 && !is_blank(line, len) &&
 			   !is_frame_line(line, len) &&
 			   parse_header(line, len, &h) && !h.sideband &&
 			   h.rest_len > 0 && is_frame_line(h.rest, h.rest_len)) {
 			if (prev_oneline)
 				return line;
-			prev_oneline = true;
-			prev = line;
-			line = nl ? nl + 1 : end;
-			continue;
+			oneline = true;
 		}
-		prev_oneline = false;
-		prev = line;
+		prev_oneline = oneline;
 		line = nl ? nl + 1 : end;
 	}
 	return end;
@@ -1719,7 +1702,7 @@ fg_perf_collapse_mem(const char *buf, size_t n, const char *name,
 
 			if (nominal < start)
 				nominal = start;
-			stop = boundary(buf, nominal, end,
+			stop = boundary(nominal, end,
 					nominal + (n / nthreads));
 		}
 		w[nw].buf = start;
