@@ -185,11 +185,10 @@ report_events(const char *name, const struct fg_perf_stats *st,
 
 static void
 report(const char *name, const struct fg_perf_stats *st,
-       const struct fg_perf_opts *o, bool want_srcline, bool py_warn,
-       bool *warned_py)
+       const struct fg_perf_opts *o, bool user_event, bool want_srcline,
+       bool py_warn, bool *warned_py)
 {
-	report_events(name, st, o->event != NULL && !st->event_defaulted,
-		      o->event);
+	report_events(name, st, user_event, o->event);
 	if (st->lost > 0 || st->lost_records > 0)
 		tool_warn("%s: perf lost %llu sample%s (%llu PERF_RECORD_LOST record%s); the profile is incomplete",
 			  name, st->lost, st->lost == 1 ? "" : "s",
@@ -262,6 +261,7 @@ main(int argc, char **argv)
 	size_t nskip = 0, nglue = 0;
 	bool python = false, nopython = false, pyopt = false;
 	bool warned_py = false, any_bad = false, stdin_seen = false;
+	bool user_event;
 	const char *output = NULL;
 	char chosen[128];
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -380,6 +380,7 @@ main(int argc, char **argv)
 	py.mode = nopython ? FG_PY_OFF : python ? FG_PY_ON : FG_PY_AUTO;
 	py.glue = glue;
 	py.nglue = nglue;
+	user_event = o.event != NULL;
 	o.py = &py;
 	o.skip_after = skip;
 	o.nskip_after = nskip;
@@ -423,15 +424,18 @@ main(int argc, char **argv)
 					    fg_strerror(rc));
 			tool_die_diag(&d);
 		}
-		report(name, &st, &o, o.flags & (FG_PERF_SRCLINE |
-						  FG_PERF_CONTEXT),
+		report(name, &st, &o, user_event,
+		       o.flags & (FG_PERF_SRCLINE | FG_PERF_CONTEXT),
 		       python || py.fold_interp, &warned_py);
 		if (st.bad > 0)
 			any_bad = true;
 		/* the next files keep the event the first one chose */
-		if (o.event == NULL && st.event[0] != '\0') {
+		if (o.event == NULL && st.event_len > 0 &&
+		    st.event_len < sizeof(chosen) &&
+		    memchr(st.event, '\0', st.event_len) == NULL) {
 			memcpy(chosen, st.event, sizeof(chosen));
 			o.event = chosen;
+			o.flags |= FG_PERF_EVENT_EXACT;
 		}
 	}
 
