@@ -1711,7 +1711,7 @@ fg_perf_collapse_mem(const char *buf, size_t n, const char *name,
 		w[nw].o = o;
 		w[nw].ev = ev;
 		w[nw].ev_len = ev_len;
-		w[nw].drop_pages = o->flags & FG_PERF_MMAPPED ? true : false;
+		w[nw].drop_pages = (o->flags & FG_PERF_MMAPPED) != 0;
 		w[nw].syms = nw == 0 ? fg_stacks_symtab(dst) : fg_symtab_new();
 		w[nw].stacks = nw == 0 ? dst : fg_stacks_new(w[nw].syms, 1);
 		fg_diag_clear(&w[nw].d);
