@@ -740,14 +740,21 @@ compute_frame(struct fg_perf *p, const char *s, size_t n, bool java,
 	jit = (p->flags & FG_PERF_JIT) && f.dso != NULL &&
 	      dso_is_jit(f.dso, f.dso_len);
 
-	if (f.sym != NULL && f.sym_len == 0 && f.dso != NULL) {
+	if (f.sym == NULL) {
+		/* an address alone (perf script -F ip): all there is */
+		fg_buf_reset(b);
+		fg_buf_add(b, "0x", 2);
+		fg_buf_add(b, f.ip, f.ip_len);
+		parts[0] = NULL;
+		np = 1;
+	} else if (f.sym_len == 0 && f.dso != NULL) {
 		/* "ip  (dso)": FlameGraph and inferno name it " " */
 		fg_buf_reset(b);
 		fg_buf_addc(b, ' ');
 		parts[0] = NULL;
 		np = 1;
-	} else if (f.sym == NULL || f.sym_len == 0 ||
-	    (f.sym_len == 9 && memcmp(f.sym, "[unknown]", 9) == 0)) {
+	} else if (f.sym_len == 0 ||
+		   (f.sym_len == 9 && memcmp(f.sym, "[unknown]", 9) == 0)) {
 		const char *base = "unknown";
 		size_t blen = 7;
 

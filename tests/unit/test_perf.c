@@ -219,14 +219,14 @@ test_frame_forms(void **state)
 		   0,
 		   "t;a:b;RegExp:[&<>\\\\];net/http.(*Client).Do;"
 		   "G1ParCopyClosure<(G1Barrier)1, false>::do_oop;void JWork.main;"
-		   "StubRoutines (1);[unknown];[unknown];[libcrypto.so.3]; ;main;"
+		   "StubRoutines (1);0x6;[unknown];[libcrypto.so.3]; ;main;"
 		   "(anonymous namespace)::VowelScorer::score 1\n");
 	check_fold("t 1 1.000001: 1 c: \n"
 		   "\t  0 [unknown] ([unknown])\n"
 		   "\t  5 [unknown] (/usr/lib/libcrypto.so.3)\n"
 		   "\t  6\n",
 		   FG_PERF_ADDRS,
-		   "t;[unknown <6>];[libcrypto.so.3 <5>];[unknown <0>] 1\n");
+		   "t;0x6;[libcrypto.so.3 <5>];[unknown <0>] 1\n");
 	check_fold("t 1 1.000001: 1 c: \n"
 		   "\t  1 f(int) (/p/x)\n",
 		   FG_PERF_NO_TIDY, "t;f(int) 1\n");
