@@ -1516,7 +1516,8 @@ drop_pages(const char *from, const char *to)
 		madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
-#define DROP_EVERY (16u << 20)
+/* a mapped input stays resident at most this much per thread */
+#define DROP_EVERY (4u << 20)
 
 static void *
 work(void *arg)
