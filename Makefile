@@ -120,6 +120,7 @@ TOOL_LIBS = $(PCRE_LIBS)
 LIBS_difffold =
 LIBS_topfns = $(JSON_LIBS)
 LIBS_stackcollapse-pyspy = $(JSON_LIBS)
+LIBS_stackcollapse-perf = -pthread
 
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(UNIT_SRC:%.c=$(BUILD)/%)

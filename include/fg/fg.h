@@ -13,6 +13,8 @@
 #include "fg/folded.h"
 #include "fg/intern.h"
 #include "fg/lineio.h"
+#include "fg/perf.h"
+#include "fg/pyframe.h"
 #include "fg/pyspy.h"
 #include "fg/rewrite.h"
 #include "fg/speedscope.h"
