@@ -24,7 +24,8 @@ static const char synopsis[] =
 	"       [--kernel] [--jit] [--addrs] [--event-filter EVENT] [--count-samples]\n"
 	"       [--inline] [--context] [--srcline] [--skip-after FUNC] [--no-tidy]\n"
 	"       [--python | --no-python] [--py-path base|full] [--py-glue REGEX]\n"
-	"       [--keep-root] [--py-self] [--fold-interp] [--strict] [file ...]\n";
+	"       [--keep-root] [--py-self] [--fold-interp] [--strict] [transforms]\n"
+	"       [file ...]\n";
 
 static void
 usage(void)
@@ -72,7 +73,11 @@ usage(void)
 "                         interpreter frames becomes one [python] frame\n"
 "\n"
 "  -h, --help             print this help and exit\n"
-"  -V, --version          print the version and exit\n");
+"  -V, --version          print the version and exit\n"
+"\n"
+TOOL_COMMON_HELP
+"\n"
+"Example: perf script | stackcollapse-perf --python | flamegraph > out.svg\n");
 }
 
 enum {
@@ -133,7 +138,9 @@ collapse_one(const char *path, unsigned jobs, struct fg_stacks *s,
 	} else {
 		struct fg_lines *in = fg_lines_from_fd(fd, name);
 
+		tool_progress_lines(in, NULL);
 		rc = fg_perf_collapse(in, s, o, st, d);
+		tool_progress_end();
 		fg_lines_close(in);
 	}
 	if (fd != STDIN_FILENO)
@@ -253,6 +260,7 @@ main(int argc, char **argv)
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "tid", no_argument, NULL, OPT_TID },
 		{ "version", no_argument, NULL, 'V' },
+		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct fg_perf_opts o = FG_PERF_OPTS_INIT;
@@ -268,6 +276,7 @@ main(int argc, char **argv)
 	unsigned jobs = ncpu > 0 ? (unsigned)ncpu : 1;
 	struct fg_symtab *syms;
 	struct fg_stacks *s;
+	struct fg_filter *filter = NULL;
 	struct fg_diag d = FG_DIAG_INIT;
 	FILE *out;
 	int ch, i, nfiles;
@@ -369,6 +378,8 @@ main(int argc, char **argv)
 			pyopt = true;
 			break;
 		default:
+			if (tool_common_option(&filter, ch, optarg, synopsis))
+				break;
 			tool_bad_option(synopsis, ch, argv);
 		}
 	}
@@ -427,6 +438,15 @@ main(int argc, char **argv)
 		report(name, &st, &o, user_event,
 		       o.flags & (FG_PERF_SRCLINE | FG_PERF_CONTEXT),
 		       python || py.fold_interp, &warned_py);
+		if (tool_verbose) {
+			char w[FG_COUNT_BUFSZ], ev[80];
+
+			fg_count_format(&st.weight, w);
+			quote_event(ev, sizeof(ev), st.event, st.event_len);
+			tool_warn("%s: %llu lines, %llu samples, %llu of event %s weighing %s, %llu without a callchain, %llu Python stacks decoded, %llu unparseable lines",
+				  name, st.lines, st.samples, st.kept, ev, w,
+				  st.nocallchain, st.py_decoded, st.bad);
+		}
 		if (st.bad > 0)
 			any_bad = true;
 		/* the next files keep the event the first one chose */
@@ -439,12 +459,24 @@ main(int argc, char **argv)
 		}
 	}
 
+	tool_filter_apply(filter, &s, 1, NULL);
+	if (tool_verbose) {
+		char t[FG_COUNT_BUFSZ];
+		struct fg_count c;
+
+		if (fg_stacks_total(s, 0, &c) == FG_OK) {
+			fg_count_format(&c, t);
+			tool_warn("output: %zu stacks, total %s",
+				  fg_stacks_count(s), t);
+		}
+	}
 	out = tool_output_open(output);
 	if (fg_folded_write(s, out) < 0) {
 		tool_output_close();
 		tool_die(TOOL_EXIT_FAIL, "write error");
 	}
 	tool_output_close();
+	fg_filter_free(filter);
 	fg_stacks_free(s);
 	fg_symtab_free(syms);
 	free(skip);
