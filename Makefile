@@ -30,6 +30,12 @@ DEBIAN_PACKAGES = make gcc libc6-dev pkg-config \
 	mandoc valgrind clang libclang-rt-14-dev time
 PC_MODULES = libxml-2.0 cairo libpcre2-8 jansson cmocka
 DEP_COMMANDS = mandoc valgrind clang /usr/bin/time
+# The browser tests (tests/browser/): Debian's chromium, driven from Node
+# by playwright-core (npm, pinned in tests/browser/package-lock.json).
+# nodejs and npm come from Debian only when `node` or `npm` is missing.
+DEBIAN_PACKAGES += chromium
+NODE_PACKAGES = nodejs npm
+DEP_COMMANDS += node npm /usr/bin/chromium
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wpointer-arith -Wformat=2 -Wwrite-strings -Wvla -Wcast-qual \
@@ -93,11 +99,17 @@ deps:
 		for i in 1 2 3; do apt-get update -q && break; sleep 10; done; \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 			--no-install-recommends $(DEBIAN_PACKAGES); \
+		{ command -v node && command -v npm; } >/dev/null 2>&1 || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends $(NODE_PACKAGES); \
 	else \
 		echo "run as root:"; \
 		echo "  apt-get install -y $(DEBIAN_PACKAGES)"; \
+		{ command -v node && command -v npm; } >/dev/null 2>&1 || \
+		echo "  apt-get install -y $(NODE_PACKAGES)"; \
 		exit 1; \
 	fi
+	$(Q)cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
 
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude $(WARN) \
 	     $(XML_CFLAGS) $(CAIRO_CFLAGS) $(PCRE_CFLAGS) $(JSON_CFLAGS) \

@@ -53,9 +53,10 @@ echo "headers: $hp ok, $hf failing"
 pass=$((pass + hp))
 fail=$((fail + hf))
 
-# The golden tests and the output-handling tests: scripts that end with
+# The golden tests, the output-handling tests and the browser tests
+# (tests/browser/, Debian's chromium; needs $BUILD/flamegraph): scripts that end with
 # their own "N passed, N failed" line.
-for script in tests/golden/run.sh tests/cli.sh; do
+for script in tests/golden/run.sh tests/cli.sh tests/browser/run.sh; do
 	BUILD=$BUILD sh "$script" >"$log" 2>&1
 	grep -v '^ok ' "$log" | sed '$d'
 	summary=$(tail -n 1 "$log")
