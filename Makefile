@@ -27,9 +27,9 @@ FUZZ_SECONDS ?= 60
 DEBIAN_PACKAGES = make gcc libc6-dev pkg-config \
 	libxml2-dev libcairo2-dev libpcre2-dev libjansson-dev \
 	libcmocka-dev fonts-dejavu-core \
-	mandoc valgrind clang libclang-rt-14-dev time
+	mandoc valgrind clang libclang-rt-14-dev time libxml2-utils
 PC_MODULES = libxml-2.0 cairo libpcre2-8 jansson cmocka
-DEP_COMMANDS = mandoc valgrind clang /usr/bin/time
+DEP_COMMANDS = mandoc valgrind clang /usr/bin/time xmllint
 # The browser tests (tests/browser/): Debian's chromium, driven from Node
 # by playwright-core (npm, pinned in tests/browser/package-lock.json).
 # nodejs and npm come from Debian only when `node` or `npm` is missing.
@@ -126,6 +126,23 @@ MAN5     = $(sort $(wildcard man/man5/*.5))
 
 # Each tool links only what it uses.
 LIBS_difffold = $(PCRE_LIBS)
+LIBS_flamegraph = $(XML_LIBS) $(CAIRO_LIBS) $(PCRE_LIBS)
+
+# The SVG's script and style sheet, embedded in the library as C arrays.
+ASSETS = lib/assets/flamegraph.js lib/assets/flamegraph.css
+LIB_OBJ += $(BUILD)/gen/assets.o
+$(BUILD)/gen/assets.c: $(ASSETS)
+	@mkdir -p $(@D)
+	$(Q){ echo '/* generated from $(ASSETS) by the Makefile */'; \
+	echo '#include "fg/svg.h"'; \
+	for a in js css; do \
+		echo "const unsigned char fg_asset_$$a[] = {"; \
+		od -An -v -tx1 lib/assets/flamegraph.$$a | \
+			sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+		echo '0 };'; \
+	done; } > $@.tmp && mv $@.tmp $@
+$(BUILD)/gen/assets.o: $(BUILD)/gen/assets.c
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(UNIT_SRC:%.c=$(BUILD)/%)

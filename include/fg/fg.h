@@ -12,8 +12,12 @@
 #include "fg/error.h"
 #include "fg/folded.h"
 #include "fg/intern.h"
+#include "fg/layout.h"
 #include "fg/lineio.h"
+#include "fg/palette.h"
 #include "fg/rewrite.h"
 #include "fg/stacks.h"
+#include "fg/svg.h"
+#include "fg/tree.h"
 
 #endif /* FG_FG_H */
