@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 
 #include "fg/buf.h"
 #include "fg/error.h"
@@ -113,11 +114,16 @@ fg_utf8_sanitize(const char *s, size_t n, char *out, size_t outsz)
 					break;
 				cp = cp << 6 | (p[i + k] & 0x3f);
 			}
+			if (k == len && (cp == 0xfffe || cp == 0xffff)) {
+				/* well-formed, but not an XML character */
+				PUT(rep, 3);
+				i += len;
+				continue;
+			}
 			if (k < len ||
 			    (len == 3 && cp < 0x800) ||
 			    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-			    (cp >= 0xd800 && cp <= 0xdfff) ||
-			    cp == 0xfffe || cp == 0xffff)
+			    (cp >= 0xd800 && cp <= 0xdfff))
 				len = 0;
 		}
 		if (len == 0) {
@@ -256,6 +262,7 @@ make_label(struct metrics *m, struct fg_buf *text, const char *name,
 	*off = text->len;
 	if (total <= avail) {
 		fg_buf_add(text, name, n);
+		fg_buf_addc(text, '\0');
 		*len = n;
 		return;
 	}
@@ -269,11 +276,12 @@ make_label(struct metrics *m, struct fg_buf *text, const char *name,
 		}
 		cut = i;
 		if (chars < 2) {
+			fg_buf_addc(text, '\0');
 			*len = 0;
 			return;
 		}
 		fg_buf_add(text, name, cut);
-		fg_buf_add(text, "..", 2);
+		fg_buf_add(text, "..", 3);
 		*len = cut + 2;
 		return;
 	}
@@ -291,11 +299,13 @@ make_label(struct metrics *m, struct fg_buf *text, const char *name,
 		i = j;
 	}
 	if (chars < 2) {
+		fg_buf_addc(text, '\0');
 		*len = 0;
 		return;
 	}
 	fg_buf_add(text, "..", 2);
 	fg_buf_add(text, name + i, n - i);
+	fg_buf_addc(text, '\0');
 	*len = n - i + 2;
 }
 
@@ -355,8 +365,7 @@ display_name(struct names *nm, struct fg_buf *text, const struct fg_symtab *syms
 	fg_buf_grow(text, need + 1);
 	*off = text->len;
 	fg_utf8_sanitize(s, n, text->buf + text->len, need + 1);
-	text->len += need;
-	text->buf[text->len] = '\0';
+	text->len += need + 1;	/* keep the NUL */
 	*len = need;
 	if (id >= nm->cap) {
 		size_t ncap = nm->cap ? nm->cap : 256, i;
@@ -442,7 +451,7 @@ fg_layout_new(const struct fg_tree *t, const struct fg_layout_opts *o,
 			       FG_LAYOUT_FRAMEPAD;
 		if (id == 0) {
 			name_off[l->n] = l->text.len;
-			fg_buf_add(&l->text, "all", 3);
+			fg_buf_add(&l->text, "all", 4);
 			f->name_len = 3;
 		} else {
 			display_name(&nm, &l->text, syms, nd->name,
@@ -524,4 +533,11 @@ double
 fg_layout_total(const struct fg_layout *l)
 {
 	return l->total;
+}
+
+void
+fg_layout_fonts_release(void)
+{
+	cairo_debug_reset_static_data();
+	FcFini();
 }

@@ -106,6 +106,13 @@ end(struct ctx *c)
 }
 
 static void
+raw(struct ctx *c, const char *s)
+{
+	if (c->rc == 0 && BAD(xmlTextWriterWriteRaw(c->w, (const xmlChar *)s)))
+		fail(c, FG_EIO, "raw");
+}
+
+static void
 attr(struct ctx *c, const char *name, const char *value)
 {
 	if (c->rc == 0 && BAD(xmlTextWriterWriteAttribute(c->w, (const xmlChar *)name,
@@ -300,6 +307,8 @@ head(struct ctx *c, double width, double height, const char *classes,
 	end(c);
 	end(c);
 
+	/* style and script on lines of their own (tests filter them out) */
+	raw(c, "\n");
 	start(c, "style");
 	attr(c, "type", "text/css");
 	cdata(c, (const char *)fg_asset_css);
@@ -323,6 +332,7 @@ head(struct ctx *c, double width, double height, const char *classes,
 	attr(c, "type", "text/ecmascript");
 	cdata(c, (const char *)fg_asset_js);
 	end(c);
+	raw(c, "\n");
 }
 
 static void

@@ -72,6 +72,24 @@ for script in tests/golden/run.sh tests/cli.sh tests/browser/run.sh; do
 	fail=$((fail + gf))
 done
 
+# Every golden SVG is well-formed XML.
+xp=0
+xf=0
+for f in tests/golden/*/*.out tests/golden/*/*.outfile; do
+	[ -f "$f" ] || continue
+	head -c 5 "$f" | grep -q '^<?xml' || continue
+	if xmllint --noout "$f" >"$log" 2>&1; then
+		xp=$((xp + 1))
+	else
+		xf=$((xf + 1))
+		echo "xmllint $f:"
+		sed 's/^/#   /' "$log"
+	fi
+done
+echo "golden SVGs well-formed: $xp ok, $xf failing"
+pass=$((pass + xp))
+fail=$((fail + xf))
+
 # Man pages: mandoc -Tlint must have nothing to say.
 mp=0
 mf=0

@@ -660,6 +660,11 @@ main(int argc, char **argv)
 			nameattr_free(&na);
 		return TOOL_EXIT_FAIL;
 	}
+	if (lo.total > 0 && lo.total < width_total(s, diff, to.width)) {
+		tool_warn("--total %g is less than the actual total %g; ignored",
+			  lo.total, width_total(s, diff, to.width));
+		lo.total = 0;
+	}
 	to.min_count = fg_layout_min_count(&lo, width_total(s, diff, to.width));
 	tree = fg_tree_build(s, &to, &rc, &d);
 	if (tree == NULL)
@@ -696,6 +701,7 @@ main(int argc, char **argv)
 
 	fg_palette_free(palette);
 	fg_layout_free(layout);
+	fg_layout_fonts_release();
 	fg_tree_free(tree);
 	fg_stacks_free(s);
 	fg_symtab_free(syms);

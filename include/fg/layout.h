@@ -102,6 +102,12 @@ double fg_layout_total(const struct fg_layout *l);
  * U+FFFE and U+FFFF replaced by U+FFFD. Returns the length, or the length
  * needed if outsz is too small (then out holds a prefix).
  */
+/*
+ * Frees cairo's and fontconfig's process-wide caches. Call it once at
+ * exit, when no cairo object is left (it only makes leak checkers quiet).
+ */
+void fg_layout_fonts_release(void);
+
 size_t fg_utf8_sanitize(const char *s, size_t n, char *out, size_t outsz);
 
 #ifdef __cplusplus
