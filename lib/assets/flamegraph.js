@@ -19,13 +19,18 @@
 	var truncLeft;
 	var els = null;		/* frame <g> elements, document order */
 	var X, W, D;		/* parsed data-x, data-w, data-d */
+	var rects, texts;	/* each frame's <rect> and <text> */
 	var rectX0, rectW0, textX0, label0;	/* the document's geometry */
+	var moved;		/* 1 where the zoom moved the <text> */
 	var names;		/* frame names, parsed from <title> on demand */
 	var labels;		/* current label text */
 	var index;		/* element -> frame index */
 	var gap = 0, textdx = 3;	/* rect width = count width - gap */
 	var zoomed = -1;	/* the zoomed frame, or -1 */
-	var inZoom = [];	/* frames given class "z" by the current zoom */
+	var inZoom = [];	/* frames inside the current zoom */
+	var byClass = false;	/* ... marked with class "z" (see zoom()) */
+	var zoomRule = null;	/* <style> hiding what a zoom leaves out */
+	var childPos;		/* a frame's position among #frames' children */
 	var parents = [];	/* frames given class "parent" */
 	var matches = [];	/* frames given class "match" */
 	var searchTerm = "";
@@ -52,6 +57,10 @@
 		X = new Float64Array(n);
 		W = new Float64Array(n);
 		D = new Int32Array(n);
+		rects = new Array(n);
+		texts = new Array(n);
+		moved = new Uint8Array(n);
+		childPos = new Int32Array(n);
 		rectX0 = new Float64Array(n);
 		rectW0 = new Float64Array(n);
 		textX0 = new Float64Array(n);
@@ -68,6 +77,9 @@
 			r = g.querySelector("rect");
 			t = g.querySelector("text");
 			els[k] = g;
+			childPos[k] = i + 1;
+			rects[k] = r;
+			texts[k] = t;
 			X[k] = num(g, "data-x", 0);
 			W[k] = num(g, "data-w", 0);
 			D[k] = num(g, "data-d", 0);
@@ -219,47 +231,56 @@
 		return name.slice(0, k) + "..";
 	}
 
-	/* Place frame i at pixel x with count-width w (pixels). */
+	/* Place frame i at pixel x with count-width w (pixels). Text is
+	 * what costs most to lay out: a label empty before and after is not
+	 * touched at all, not even moved. */
 	function place(i, px, pw) {
-		var g = els[i];
-		var r = g.querySelector("rect"), t = g.querySelector("text");
+		var r = rects[i], t = texts[i];
 		var rw = Math.max(0, pw - gap);
 		if (r) {
 			r.setAttribute("x", px.toFixed(2));
 			r.setAttribute("width", rw.toFixed(2));
 		}
-		if (t) {
+		if (!t)
+			return;
+		var l = rw < 3 * fontsize * fontwidth && labels[i] === "" ?
+		    "" : fit(nameOf(i), rw);
+		if (l !== "") {
 			t.setAttribute("x", (px + textdx).toFixed(2));
-			var l = fit(nameOf(i), rw);
-			if (l !== labels[i]) {
-				t.textContent = l;
-				labels[i] = l;
-			}
+			moved[i] = 1;
+		}
+		if (l !== labels[i]) {
+			t.textContent = l;
+			labels[i] = l;
 		}
 	}
 
 	function restore(i) {
-		var g = els[i];
-		var r = g.querySelector("rect"), t = g.querySelector("text");
+		var r = rects[i], t = texts[i];
 		if (r) {
 			r.setAttribute("x", String(rectX0[i]));
 			r.setAttribute("width", String(rectW0[i]));
 		}
-		if (t) {
+		if (!t)
+			return;
+		if (moved[i]) {
 			t.setAttribute("x", String(textX0[i]));
-			if (labels[i] !== label0[i]) {
-				t.textContent = label0[i];
-				labels[i] = label0[i];
-			}
+			moved[i] = 0;
+		}
+		if (labels[i] !== label0[i]) {
+			t.textContent = label0[i];
+			labels[i] = label0[i];
 		}
 	}
 
 	function unzoomFrames() {
 		var i;
 		for (i = 0; i < inZoom.length; i++) {
-			els[inZoom[i]].classList.remove("z");
+			if (byClass)
+				els[inZoom[i]].classList.remove("z");
 			restore(inZoom[i]);
 		}
+		byClass = false;
 		for (i = 0; i < parents.length; i++) {
 			els[parents[i]].classList.remove("parent");
 			restore(parents[i]);
@@ -267,7 +288,7 @@
 		inZoom = [];
 		parents = [];
 		if (framesG)
-			framesG.classList.remove("zoomed");
+			framesG.classList.remove("zoomed", "byclass");
 		zoomed = -1;
 	}
 
@@ -294,10 +315,23 @@
 				parents.push(j);
 			}
 		}
+		/* Frames are in pre-order, so the zoom's frames are a run of
+		 * #frames' children: one :nth-child rule hides the rest, with no
+		 * write to the frames left out. Otherwise each frame in the
+		 * zoom gets class "z" and the style sheet hides the others. */
+		var m = inZoom.length;
+		byClass = !(m > 0 && inZoom[0] === i &&
+		    childPos[inZoom[m - 1]] - childPos[i] + 1 === m);
+		if (zoomRule)
+			zoomRule.textContent = byClass ? "" :
+			    "#frames.zoomed > g.f:not(.parent):not(:nth-child(n+" +
+			    childPos[i] + "):nth-child(-n+" + childPos[inZoom[m - 1]] +
+			    ")) { display: none; }";
 		/* Writes only, no reads: one style and layout pass after. */
-		for (j = 0; j < inZoom.length; j++) {
+		for (j = 0; j < m; j++) {
 			var k = inZoom[j];
-			els[k].classList.add("z");
+			if (byClass)
+				els[k].classList.add("z");
 			place(k, xpad + (X[k] - x0) * scale, W[k] * scale);
 		}
 		for (j = 0; j < parents.length; j++) {
@@ -305,6 +339,8 @@
 			place(parents[j], xpad, width);
 		}
 		framesG.classList.add("zoomed");
+		if (byClass)
+			framesG.classList.add("byclass");
 		zoomed = i;
 		if (unzoomEl)
 			unzoomEl.classList.remove("hide");
@@ -607,8 +643,10 @@
 		var up = inverted ? "ArrowDown" : "ArrowUp";
 		var n = els.length, j, target = -1;
 		var visible = function (k) {
-			return zoomed < 0 || els[k].classList.contains("z") ||
-			    els[k].classList.contains("parent");
+			if (zoomed < 0 || els[k].classList.contains("parent"))
+				return true;
+			return D[k] >= D[zoomed] && X[k] >= X[zoomed] &&
+			    X[k] + W[k] <= X[zoomed] + W[zoomed] * (1 + 1e-9);
 		};
 		if (key === up) {
 			for (j = i - 1; j >= 0; j--)
@@ -717,6 +755,8 @@
 			svg.style.setProperty("--fg-search-color", sc);
 		if (!framesG)
 			return;
+		zoomRule = document.createElementNS(SVGNS, "style");
+		svg.appendChild(zoomRule);
 
 		framesG.addEventListener("mouseover", function (e) {
 			var g = frameOf(e.target);
