@@ -120,19 +120,6 @@ attr(struct ctx *c, const char *name, const char *value)
 		fail(c, FG_EIO, "attribute");
 }
 
-/* An attribute from arbitrary bytes: sanitised first. */
-static void
-attr_bytes(struct ctx *c, const char *name, const char *s, size_t n)
-{
-	size_t need = fg_utf8_sanitize(s, n, NULL, 0);
-
-	fg_buf_reset(&c->tmp);
-	fg_buf_grow(&c->tmp, need + 1);
-	fg_utf8_sanitize(s, n, c->tmp.buf, need + 1);
-	c->tmp.len = need;
-	attr(c, name, c->tmp.buf);
-}
-
 /* A number attribute: prec decimals, or %g when prec is negative. */
 static void
 attrn(struct ctx *c, const char *name, int prec, double v)
@@ -464,6 +451,87 @@ legend(struct ctx *c, double width, double top, double maxabs)
 	end(c);
 }
 
+/* Appends v with prec decimals (v >= 0; a fixed-point rendering). */
+static void
+add_fixed(struct fg_buf *b, double v, int prec)
+{
+	static const double scale[] = { 1, 10, 100 };
+	char tmp[32], *e = tmp + sizeof(tmp);
+	unsigned long long r;
+	int i;
+
+	if (!(v >= 0) || v > 1e15) {
+		fg_buf_addf(b, "%.*f", prec, v);
+		return;
+	}
+	r = (unsigned long long)(v * scale[prec] + 0.5);
+	for (i = 0; i < prec; i++) {
+		*--e = (char)('0' + r % 10);
+		r /= 10;
+	}
+	if (prec > 0)
+		*--e = '.';
+	do {
+		*--e = (char)('0' + r % 10);
+		r /= 10;
+	} while (r > 0);
+	fg_buf_add(b, e, (size_t)(tmp + sizeof(tmp) - e));
+}
+
+/* Appends the n bytes at s (valid UTF-8) escaped by libxml2. */
+static void
+add_escaped(struct ctx *c, struct fg_buf *b, const char *s, size_t n)
+{
+	xmlChar *e;
+
+	fg_buf_reset(&c->tmp);
+	fg_buf_add(&c->tmp, s, n);
+	e = xmlEncodeSpecialChars(NULL, (const xmlChar *)c->tmp.buf);
+	if (e == NULL) {
+		fail(c, FG_EDEP, "escape");
+		return;
+	}
+	fg_buf_adds(b, (const char *)e);
+	xmlFree(e);
+}
+
+static void
+add_count(struct ctx *c, struct fg_buf *b, const char *name,
+	  const struct fg_count *v)
+{
+	char num[FG_COUNT_BUFSZ + 8];
+	int len = scaled(c->o, v, num);
+
+	if (len < 0) {
+		fail(c, len, "count");
+		return;
+	}
+	fg_buf_addc(b, ' ');
+	fg_buf_adds(b, name);
+	fg_buf_add(b, "=\"", 2);
+	fg_buf_add(b, num, (size_t)len);
+	fg_buf_addc(b, '"');
+}
+
+static void
+add_rgb(struct fg_buf *b, struct fg_rgb c)
+{
+	fg_buf_adds(b, "rgb(");
+	add_fixed(b, c.r, 0);
+	fg_buf_addc(b, ',');
+	add_fixed(b, c.g, 0);
+	fg_buf_addc(b, ',');
+	add_fixed(b, c.b, 0);
+	fg_buf_addc(b, ')');
+}
+
+/*
+ * The frames. Each frame's markup is put together here and handed to the
+ * writer whole (xmlTextWriterWriteRaw): the numbers are digits, and every
+ * text from the input goes through libxml2's xmlEncodeSpecialChars, so
+ * the result is as safe as the writer's own escaping, and much faster
+ * for a hundred thousand frames.
+ */
 static void
 frames(struct ctx *c, const struct fg_tree *t, const struct fg_layout *l,
        struct fg_palette *p)
@@ -473,38 +541,53 @@ frames(struct ctx *c, const struct fg_tree *t, const struct fg_layout *l,
 	bool diff = fg_tree_is_diff(t);
 	double total = fg_layout_total(l), maxabs = fg_tree_max_delta(t);
 	double thr = o->diff_threshold * total / 100.0;
-	struct fg_buf title = FG_BUF_INIT;
+	struct fg_buf title = FG_BUF_INIT, m = FG_BUF_INIT;
 	size_t i;
 
 	start(c, "g");
 	attr(c, "id", "frames");
+	raw(c, "");
 	for (i = 0; i < fg_layout_count(l) && c->rc == 0; i++) {
 		const struct fg_layout_frame *f = fg_layout_frame(l, i);
 		const struct fg_tree_node *nd = fg_tree_node(t, f->node);
-		char num[FG_COUNT_BUFSZ + 8], fill[32];
+		char num[FG_COUNT_BUFSZ + 8];
 		double w = fg_count_to_double(&nd->width);
 		struct fg_rgb col;
 		int len;
 
-		start(c, "g");
-		attr(c, "class", "f");
-		attr(c, "tabindex", "0");
-		attr_count(c, "data-x", &nd->x);
-		attr_count(c, "data-w", &nd->width);
-		attrn(c, "data-d", 0, nd->depth);
-		attr_count(c, "data-self", &nd->self);
+		fg_buf_reset(&m);
+		fg_buf_adds(&m, "<g class=\"f\" tabindex=\"0\"");
+		add_count(c, &m, "data-x", &nd->x);
+		add_count(c, &m, "data-w", &nd->width);
+		fg_buf_adds(&m, " data-d=\"");
+		add_fixed(&m, nd->depth, 0);
+		fg_buf_addc(&m, '"');
+		add_count(c, &m, "data-self", &nd->self);
 		if (diff) {
-			attr_count(c, "data-b", &nd->before);
-			attr_count(c, "data-a", &nd->after);
+			add_count(c, &m, "data-b", &nd->before);
+			add_count(c, &m, "data-a", &nd->after);
 		}
 		if (o->attrs != NULL && f->node != 0) {
 			size_t nl;
-			const char *raw = fg_symtab_str(syms, nd->name, &nl);
-			const char *const *kv = o->attrs(o->attrs_ctx, raw, nl);
+			const char *raw_name = fg_symtab_str(syms, nd->name, &nl);
+			const char *const *kv = o->attrs(o->attrs_ctx, raw_name, nl);
 
-			for (; kv != NULL && kv[0] != NULL; kv += 2)
-				attr_bytes(c, kv[0], kv[1], strlen(kv[1]));
+			for (; kv != NULL && kv[0] != NULL; kv += 2) {
+				size_t need = fg_utf8_sanitize(kv[1], strlen(kv[1]),
+							       NULL, 0);
+				struct fg_buf v = FG_BUF_INIT;
+
+				fg_buf_grow(&v, need + 1);
+				fg_utf8_sanitize(kv[1], strlen(kv[1]), v.buf,
+						 need + 1);
+				v.len = need;
+				fg_buf_addf(&m, " %s=\"", kv[0]);
+				add_escaped(c, &m, v.buf, v.len);
+				fg_buf_addc(&m, '"');
+				fg_buf_release(&v);
+			}
 		}
+		fg_buf_adds(&m, "><title>");
 
 		fg_buf_reset(&title);
 		fg_buf_add(&title, f->name, f->name_len);
@@ -513,8 +596,13 @@ frames(struct ctx *c, const struct fg_tree *t, const struct fg_layout *l,
 			fail(c, len, "count");
 			break;
 		}
-		fg_buf_addf(&title, " (%s %s, %.2f%%", num, o->countname,
-			    total > 0 ? 100.0 * w / total : 0.0);
+		fg_buf_add(&title, " (", 2);
+		fg_buf_add(&title, num, (size_t)len);
+		fg_buf_addc(&title, ' ');
+		fg_buf_adds(&title, o->countname);
+		fg_buf_add(&title, ", ", 2);
+		add_fixed(&title, total > 0 ? 100.0 * w / total : 0.0, 2);
+		fg_buf_addc(&title, '%');
 		if (diff) {
 			char bs[FG_COUNT_BUFSZ + 8], as[FG_COUNT_BUFSZ + 8];
 			char ds[FG_COUNT_BUFSZ + 8];
@@ -535,9 +623,7 @@ frames(struct ctx *c, const struct fg_tree *t, const struct fg_layout *l,
 				fg_buf_adds(&title, a > 0 ? "new" : "none");
 		}
 		fg_buf_addc(&title, ')');
-		start(c, "title");
-		text(c, title.buf, title.len);
-		end(c);
+		add_escaped(c, &m, title.buf, title.len);
 
 		if (diff) {
 			double delta = fg_count_to_double(&nd->after) -
@@ -549,29 +635,32 @@ frames(struct ctx *c, const struct fg_tree *t, const struct fg_layout *l,
 			col = fg_palette_color(p, "all", 3);
 		} else {
 			size_t nl;
-			const char *raw = fg_symtab_str(syms, nd->name, &nl);
+			const char *raw_name = fg_symtab_str(syms, nd->name, &nl);
 
-			col = fg_palette_color(p, raw, nl);
+			col = fg_palette_color(p, raw_name, nl);
 		}
-		start(c, "rect");
-		attrn(c, "x", 1, f->x);
-		attrn(c, "y", 1, f->y);
-		attrn(c, "width", 1, f->w);
-		attrn(c, "height", 1, f->h);
-		rgb_s(fill, sizeof(fill), col);
-		attr(c, "fill", fill);
-		attr(c, "rx", "2");
-		attr(c, "ry", "2");
-		end(c);
-		start(c, "text");
-		attrn(c, "x", 2, f->x + 3);
-		attrn(c, "y", 2, f->y + f->h / 2 + o->font_size / 3 + 0.5);
-		text(c, f->label, f->label_len);
-		end(c);
-		end(c);
+		fg_buf_adds(&m, "</title><rect x=\"");
+		add_fixed(&m, f->x, 1);
+		fg_buf_adds(&m, "\" y=\"");
+		add_fixed(&m, f->y, 1);
+		fg_buf_adds(&m, "\" width=\"");
+		add_fixed(&m, f->w, 1);
+		fg_buf_adds(&m, "\" height=\"");
+		add_fixed(&m, f->h, 1);
+		fg_buf_adds(&m, "\" fill=\"");
+		add_rgb(&m, col);
+		fg_buf_adds(&m, "\" rx=\"2\" ry=\"2\"/><text x=\"");
+		add_fixed(&m, f->x + 3, 2);
+		fg_buf_adds(&m, "\" y=\"");
+		add_fixed(&m, f->y + f->h / 2 + o->font_size / 3 + 0.5, 2);
+		fg_buf_adds(&m, "\">");
+		add_escaped(c, &m, f->label, f->label_len);
+		fg_buf_adds(&m, "</text></g>");
+		raw(c, m.buf);
 	}
 	end(c);
 	fg_buf_release(&title);
+	fg_buf_release(&m);
 }
 
 static int
