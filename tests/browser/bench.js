@@ -15,6 +15,9 @@
  *                redraws the most frames (the one with the most frames
  *                inside its range, the root excepted), until the next
  *                frame is drawn; then Reset Zoom the same way
+ *   CPU          the renderer main thread's CPU time over the zoom and
+ *                the reset (from a trace), which the machine's load
+ *                inflates much less than the wall time
  * and prints the medians, with the number of frames in the SVG and its
  * size. The baseline, measured in the same run: the same file loaded in a
  * browser with JavaScript off (goto to the load event, wall time, as the
@@ -42,6 +45,27 @@ async function wall(ctx, file) {
 	return ms;
 }
 
+/* The renderer main thread's CPU time between two performance marks,
+ * from a trace: the sum of the thread time of the tasks that overlap the
+ * span. On a loaded machine the wall time also counts the time the
+ * thread waited for a core; this does not. */
+function cpuBetween(events, from, to) {
+	const a = events.find((e) => e.name === from);
+	const b = events.find((e) => e.name === to);
+	if (!a || !b)
+		return NaN;
+	const tasks = events.filter((e) => e.name === "ThreadControllerImpl::RunTask" &&
+	    e.ph === "X" && e.tid === a.tid && e.ts + e.dur > a.ts && e.ts < b.ts);
+	tasks.sort((x, y) => x.ts - y.ts);
+	let cpu = 0, end = -Infinity;
+	for (const e of tasks)
+		if (e.ts >= end) {	/* not nested in the last one counted */
+			cpu += e.tdur || 0;
+			end = e.ts + e.dur;
+		}
+	return cpu / 1000;
+}
+
 async function measure(ctx, file) {
 	const page = await ctx.newPage();
 	const t0 = Date.now();
@@ -57,6 +81,13 @@ async function measure(ctx, file) {
 	});
 	await page.goto(pathToFileURL(path.resolve(file)).href, { timeout: 300000 });
 	const ms = Date.now() - t0;
+	const cdp = await ctx.newCDPSession(page);
+	const events = [];
+	cdp.on("Tracing.dataCollected", (e) => events.push(...e.value));
+	await cdp.send("Tracing.start", {
+		traceConfig: { includedCategories: ["blink.user_timing", "toplevel"] },
+		transferMode: "ReportEvents",
+	});
 	const r = await page.evaluate(async () => {
 		const paint = await window.__fgPaint;
 		const nav = performance.getEntriesByType("navigation")[0];
@@ -83,18 +114,31 @@ async function measure(ctx, file) {
 		}
 		await next();
 		let t0 = performance.now();
+		performance.mark("fg-zoom");
 		fg.zoom(gs[best]);
+		const zoomJs = performance.now() - t0;
 		await next();
+		performance.mark("fg-zoomed");
 		const zoom = performance.now() - t0;
+		/* The reset starts in a task of its own, after the mark. */
+		await new Promise((res) => setTimeout(res, 50));
 		t0 = performance.now();
+		performance.mark("fg-reset");
 		fg.resetZoom();
 		await next();
+		performance.mark("fg-unzoomed");
 		const reset = performance.now() - t0;
+		await new Promise((res) => setTimeout(res, 50));
 		return {
-			load: nav.loadEventEnd, paint, zoom, reset,
+			load: nav.loadEventEnd, paint, zoom, zoomJs, reset,
 			frames: gs.length, zoomed: bestN,
 		};
 	});
+	const done = new Promise((res) => cdp.once("Tracing.tracingComplete", res));
+	await cdp.send("Tracing.end");
+	await done;
+	r.zoomCpu = cpuBetween(events, "fg-zoom", "fg-zoomed");
+	r.resetCpu = cpuBetween(events, "fg-reset", "fg-unzoomed");
 	await page.close();
 	r.wall = ms;
 	return r;
@@ -124,6 +168,9 @@ async function main() {
 		    `load ${m("load")}, first paint ${m("paint")}, ` +
 		    `zoom ${m("zoom")} (${rs[0].zoomed} frames redrawn), ` +
 		    `reset ${m("reset")}; zoom ${zoom < 200 ? "PASS" : "FAIL"} (< 200 ms)`);
+		console.log(`  renderer main thread CPU: zoom ${m("zoomCpu")} ` +
+		    `(the script's part: ${m("zoomJs")} wall), ` +
+		    `reset ${m("resetCpu")}`);
 		const w = median(rs.map((r) => r.wall)), bw = median(rs.map((r) => r.base));
 		console.log(`  wall to load: ${w.toFixed(0)} with the script, ` +
 		    `${bw.toFixed(0)} with JavaScript off (${(w / bw).toFixed(2)}x)`);
