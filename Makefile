@@ -226,6 +226,12 @@ $(BENCH_BIN): $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o
 bench: all $(BENCH_BIN)
 	$(Q)for b in tests/bench/*.sh; do BUILD=$(BUILD) sh $$b || exit 1; done
 
+## demo: draw the recordings in fixtures/ into $(BUILD)/demo/ (installs what is missing, builds)
+demo: all
+	$(Q)BUILD=$(BUILD) sh demo/demo.sh
+
+.PHONY: demo
+
 ## install: install the tools and man pages under $(DESTDIR)$(PREFIX)
 install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

@@ -669,6 +669,7 @@ write_all(xmlTextWriterPtr w, const struct fg_tree *t,
 	  const struct fg_svg_opts *o, struct fg_diag *d)
 {
 	struct ctx c = { w, o, d, 0, FG_BUF_INIT };
+	const struct fg_count *total;
 	char classes[64];
 	double width = fg_layout_width(l), height = fg_layout_height(l);
 	bool diff = fg_tree_is_diff(t);
@@ -676,7 +677,10 @@ write_all(xmlTextWriterPtr w, const struct fg_tree *t,
 	snprintf(classes, sizeof(classes), "flamegraph%s%s%s",
 		 o->inverted ? " inverted" : "", diff ? " diff" : "",
 		 o->flamechart ? " flamechart" : "");
-	head(&c, width, height, classes, &fg_tree_node(t, 0)->width,
+	total = &fg_tree_node(t, 0)->width;
+	if (o->total != NULL && fg_count_cmp(o->total, total) > 0)
+		total = o->total;
+	head(&c, width, height, classes, total,
 	     o->truncate_right ? "right" : "left");
 	chrome(&c, width, height, default_title(o));
 	if (diff)

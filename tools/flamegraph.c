@@ -343,6 +343,7 @@ main(int argc, char **argv)
 	struct fg_layout *layout;
 	struct fg_palette *palette;
 	struct fg_diag d = FG_DIAG_INIT;
+	struct fg_count total;
 	char bg1[8], bg2[8];
 	unsigned long bad = 0;
 	unsigned ncounts = 0;
@@ -454,7 +455,13 @@ main(int argc, char **argv)
 			bases[nbases++] = optarg;
 			break;
 		case OPT_TOTAL:
-			lo.total = parse_num(optarg, "total", 0, 1e300);
+			if (fg_count_parse(optarg, strlen(optarg), &total,
+					   NULL) < 0)
+				tool_usage_error(synopsis,
+						 "total must be a decimal number: '%s'",
+						 optarg);
+			lo.total = fg_count_to_double(&total);
+			so.total = &total;
 			break;
 		case OPT_FACTOR: {
 			struct fg_count f;
@@ -664,6 +671,7 @@ main(int argc, char **argv)
 		tool_warn("--total %g is less than the actual total %g; ignored",
 			  lo.total, width_total(s, diff, to.width));
 		lo.total = 0;
+		so.total = NULL;
 	}
 	to.min_count = fg_layout_min_count(&lo, width_total(s, diff, to.width));
 	tree = fg_tree_build(s, &to, &rc, &d);

@@ -51,6 +51,8 @@ struct fg_svg_opts {
 	bool negate;		/* red means the first count is larger */
 	double diff_threshold;	/* percent of the total; smaller is neutral */
 	bool diff_cb;		/* colour-blind-safe scale */
+	/* --total: the graph's total when larger than the input's (NULL) */
+	const struct fg_count *total;
 	fg_svg_attrs_fn attrs;	/* NULL or --nameattr's lookup */
 	void *attrs_ctx;
 };
