@@ -757,6 +757,7 @@
 			return;
 		zoomRule = document.createElementNS(SVGNS, "style");
 		svg.appendChild(zoomRule);
+		svg.classList.add("js");
 
 		framesG.addEventListener("mouseover", function (e) {
 			var g = frameOf(e.target);

@@ -283,6 +283,7 @@ async function main() {
 		const input = page.locator(".fg-searchbox input");
 		await input.waitFor();
 		await input.fill(o.regex);
+		await shot(page, "04-search-field");
 		await input.press("Enter");
 		const m = await text(page, "matched");
 		assert(m === `Matched: ${expect}`, `"${m}", expected "Matched: ${expect}"`);
@@ -294,7 +295,7 @@ async function main() {
 		assert(got === hl, `${got} frames highlighted, ${hl} match`);
 		const fill = await page.evaluate(() => getComputedStyle(document.querySelector("#frames g.f.match rect")).fill);
 		assert(/230, 0, 230/.test(fill), `highlight ${fill}`);
-		await shot(page, "04-search");
+		await shot(page, "04-search-matched");
 	});
 
 	await check("the case toggle (ic) makes the search case-insensitive", async () => {
@@ -463,9 +464,11 @@ async function main() {
 				}).length,
 				titled: g.filter((x) => x.querySelector("title").textContent.length > 0).length,
 				script: typeof window.flamegraph,
+				search: getComputedStyle(document.getElementById("search")).display,
 			};
 		});
 		assert(r.script === "undefined", "the script ran");
+		assert(r.search === "none", "Search is offered with no script to run it");
 		assert(r.n === all.length && r.shown === r.n && r.titled === r.n,
 		    `${r.shown} of ${r.n} shown, ${r.titled} titled`);
 		await p.screenshot({ path: path.join(o.out, "09-nojs.png") });
