@@ -419,7 +419,7 @@ legend(struct ctx *c, double width, double top, double maxabs)
 	const struct fg_svg_opts *o = c->o;
 	double y = top - o->font_size * 2 + 3, h = o->font_size + 2;
 	double sw = 24, x0;
-	char fill[32], buf[128];
+	char fill[32], buf[160];
 	int i, n = 11;
 
 	x0 = width / 2 - (n * sw) / 2;
@@ -443,10 +443,19 @@ legend(struct ctx *c, double width, double top, double maxabs)
 	}
 	text_el(c, NULL, x0 + n * sw + 6, y + h - 3, NULL,
 		o->negate ? "shrank" : "grew");
-	snprintf(buf, sizeof(buf),
-		 "full colour: a change of %.6g %s or more%s", maxabs,
-		 o->countname,
-		 o->diff_threshold > 0 ? "; below the threshold: neutral" : "");
+	{
+		double shown = maxabs * (double)o->factor_units;
+		unsigned k;
+
+		for (k = 0; k < o->factor_decimals; k++)
+			shown /= 10;
+		snprintf(buf, sizeof(buf),
+			 shown == (double)(long long)shown && shown < 1e15 ?
+			 "full colour: a change of %.0f %s or more%s" :
+			 "full colour: a change of %.6g %s or more%s",
+			 shown, o->countname,
+			 o->diff_threshold > 0 ? "; below the threshold: neutral" : "");
+	}
 	text_el(c, NULL, x0 + n * sw + 80, y + h - 3, NULL, buf);
 	end(c);
 }

@@ -574,7 +574,10 @@ main(int argc, char **argv)
 	}
 	if (!fontwidth_given)
 		lo.font_width = 0;
-	so.min_width = lo.min_width_pct ? 0 : lo.min_width;
+	/* the script wants pixels: a percentage of the frames' width */
+	so.min_width = lo.min_width_pct ?
+		lo.min_width / 100 * (lo.width - 2 * FG_LAYOUT_XPAD) :
+		lo.min_width;
 	if (mode == FG_COLOR_RANDOM)
 		seed = deterministic ? 1234 :
 			(uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
