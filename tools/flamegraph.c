@@ -2,6 +2,7 @@
  * flamegraph - folded stacks in, an interactive SVG flame graph out.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdbool.h>
@@ -694,9 +695,15 @@ main(int argc, char **argv)
 	}
 	tool_output_close();
 	if (cp) {
-		char tmp[] = PALETTE_MAP ".XXXXXX";
-		int fd = mkstemp(tmp);
-		FILE *pf = fd < 0 ? NULL : fdopen(fd, "w");
+		char tmp[64];
+		int fd;
+		FILE *pf;
+
+		/* beside it, then renamed over it: never half written */
+		snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", PALETTE_MAP,
+			 (long)getpid());
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		pf = fd < 0 ? NULL : fdopen(fd, "w");
 
 		if (pf == NULL ||
 		    fg_palette_map_write(palette, pf) < 0 || fclose(pf) != 0 ||
