@@ -29,7 +29,9 @@
 	var zoomed = -1;	/* the zoomed frame, or -1 */
 	var inZoom = [];	/* frames inside the current zoom */
 	var byClass = false;	/* ... marked with class "z" (see zoom()) */
-	var zoomRule = null;	/* <style> hiding what a zoom leaves out */
+	var dynStyle = null;	/* the script's own <style>, made on first use */
+	var zoomCss = "";	/* its rule hiding what a zoom leaves out */
+	var searchCss = null;	/* its rule colouring matches */
 	var childPos;		/* a frame's position among #frames' children */
 	var parents = [];	/* frames given class "parent" */
 	var matches = [];	/* frames given class "match" */
@@ -322,11 +324,10 @@
 		var m = inZoom.length;
 		byClass = !(m > 0 && inZoom[0] === i &&
 		    childPos[inZoom[m - 1]] - childPos[i] + 1 === m);
-		if (zoomRule)
-			zoomRule.textContent = byClass ? "" :
-			    "#frames.zoomed > g.f:not(.parent):not(:nth-child(n+" +
-			    childPos[i] + "):nth-child(-n+" + childPos[inZoom[m - 1]] +
-			    ")) { display: none; }";
+		setRules(byClass ? "" :
+		    "#frames.zoomed > g.f:not(.parent):not(:nth-child(n+" +
+		    childPos[i] + "):nth-child(-n+" + childPos[inZoom[m - 1]] +
+		    ")) { display: none; }\n", searchCss);
 		/* Writes only, no reads: one style and layout pass after. */
 		for (j = 0; j < m; j++) {
 			var k = inZoom[j];
@@ -414,6 +415,31 @@
 		matches = [];
 	}
 
+	/* The script's style rules, in a <style> element of its own made
+	 * on first use. Nothing here runs at load: a style sheet added or a
+	 * custom property set on the root then would restyle every frame a
+	 * second time. */
+	function setRules(zoom, search) {
+		if (zoom === zoomCss && search === searchCss)
+			return;
+		zoomCss = zoom;
+		searchCss = search;
+		if (!dynStyle) {
+			dynStyle = document.createElementNS(SVGNS, "style");
+			svg.appendChild(dynStyle);
+		}
+		dynStyle.textContent = zoomCss + (searchCss || "");
+	}
+
+	/* The match colour, from data-search-color (CSS colour characters
+	 * only), as a rule; null for the style sheet's default. */
+	function searchRule() {
+		var c = attr(svg, "data-search-color");
+		if (!/^[#a-zA-Z0-9(),.% ]+$/.test(c))
+			return null;
+		return "#frames g.f.match > rect { fill: " + c + "; }\n";
+	}
+
 	/* Highlight every frame whose name matches TERM; returns false if
 	 * TERM is not a valid regular expression. */
 	function search(term) {
@@ -433,6 +459,8 @@
 			for (var i = 0; i < n; i++)
 				if (re.test(nameOf(i)))
 					matches.push(i);
+			if (matches.length && searchCss === null)
+				setRules(zoomCss, searchRule());
 			for (var j = 0; j < matches.length; j++)
 				els[matches[j]].classList.add("match");
 		}
@@ -750,13 +778,8 @@
 		var full = vb && vb.width > 0 ? vb.width : num(svg, "width", 1200);
 		width = full - 2 * xpad;
 		truncLeft = attr(svg, "data-truncate") !== "right";
-		var sc = attr(svg, "data-search-color");
-		if (sc)
-			svg.style.setProperty("--fg-search-color", sc);
 		if (!framesG)
 			return;
-		zoomRule = document.createElementNS(SVGNS, "style");
-		svg.appendChild(zoomRule);
 		svg.classList.add("js");
 
 		framesG.addEventListener("mouseover", function (e) {
