@@ -428,6 +428,46 @@ async function main() {
 		await p.close();
 	});
 
+	await check("zoom is right when frames are not in pre-order (class fallback)", async () => {
+		/* Move the last frame inside the target's range to the end of
+		 * #frames, so the zoomed frames are no longer one run. */
+		const svgText = fs.readFileSync(o.svg, "utf8");
+		const re = /<g class="f"[^>]*>.*?<\/g>/gs;
+		const els = svgText.match(re);
+		assert(els && els.length === all.length, "cannot find the frames' markup");
+		let moved = -1;
+		for (let i = all.length - 1; i > target.i; i--)
+			if (all[i].d > target.d && all[i].x >= target.x &&
+			    all[i].x + all[i].w <= target.x + target.w) {
+				moved = i;
+				break;
+			}
+		assert(moved > 0, "no frame to move");
+		const end = svgText.lastIndexOf("</g>", svgText.indexOf("</svg>"));
+		const frag = els[moved];
+		let t = svgText.slice(0, end) + frag + svgText.slice(end);
+		t = t.replace(frag, "");
+		const file = path.join(o.out, "unordered.svg");
+		fs.writeFileSync(file, t);
+		const { page: p, errors: errs } = await openPage(ctx, pathToFileURL(file).href);
+		const fr = await frames(p);
+		const ti = fr.findIndex((f) => f.d === target.d && f.x === target.x);
+		await p.evaluate((i) => window.flamegraph.zoom(document.querySelectorAll("#frames g.f")[i]), ti);
+		const now = await frames(p);
+		const byClass = await p.evaluate(() => document.getElementById("frames").classList.contains("byclass"));
+		assert(byClass, "the class fallback was not used");
+		for (const f of now) {
+			const inside = f.d >= target.d && f.x >= target.x && f.x + f.w <= target.x + target.w;
+			const anc = f.d < target.d && f.x <= target.x && f.x + f.w >= target.x + target.w;
+			assert(f.shown === (inside || anc), `${f.name} at depth ${f.d}: shown ${f.shown}`);
+		}
+		const m = now[now.length - 1];
+		const want = info.xpad + (m.x - target.x) * (full / target.w);
+		assert(Math.abs(m.rx - want) < 0.5, `moved frame at ${m.rx}, expected ${want}`);
+		assert(errs.length === 0, errs.join("; "));
+		await p.close();
+	});
+
 	await check("labels re-truncated after a zoom never split a surrogate pair", async () => {
 		const { page: p } = await openPage(ctx, pathToFileURL(path.resolve(o.unicode)).href);
 		const fr = await frames(p);
