@@ -5,9 +5,9 @@
  * described in lib/assets/DOM.md.
  *
  * Large graphs: nothing is measured and no frame is touched at load; the
- * frames' numbers are parsed once, on the first use, into typed arrays,
- * and a zoom writes only the frames it shows (those it hides are hidden
- * by one class on #frames). */
+ * frames' numbers are parsed once, after the first paint, into typed
+ * arrays, and a zoom writes only the frames it shows (those it hides are
+ * hidden by one style rule). */
 (function () {
 	"use strict";
 
@@ -245,7 +245,7 @@
 		}
 		if (!t)
 			return;
-		var l = rw < 3 * fontsize * fontwidth && labels[i] === "" ?
+		var l = rw - textdx < fontsize * fontwidth && labels[i] === "" ?
 		    "" : fit(nameOf(i), rw);
 		if (l !== "") {
 			t.setAttribute("x", (px + textdx).toFixed(2));
@@ -360,30 +360,31 @@
 			showMatched();
 	}
 
-	/* Sum the widths of the matches, counting a match inside another
-	 * match's range once: frames are in pre-order, so after sorting by
-	 * x (ties: wider first) a nested match starts before the end of the
-	 * last counted one. */
-	function matchedWidth(list) {
-		var order = list.slice();
-		var sorted = true, i;
+	/* The width of the union of the matches' ranges, each clipped to
+	 * [lo, hi): a match inside another match's range counts once, and
+	 * a match that contains the zoomed frame counts as all of it.
+	 * Frames are in pre-order, so their x never decreases; sorted by x
+	 * (ties: wider first) otherwise. */
+	function matchedWidth(lo, hi) {
+		var order = matches.slice();
+		var i;
 		for (i = 1; i < order.length; i++)
 			if (X[order[i]] < X[order[i - 1]]) {
-				sorted = false;
+				order.sort(function (a, b) {
+					return X[a] - X[b] || W[b] - W[a];
+				});
 				break;
 			}
-		if (!sorted)
-			order.sort(function (a, b) {
-				return X[a] - X[b] || W[b] - W[a];
-			});
 		var eps = Math.max(total, 1) * 1e-9;
 		var sum = 0, end = -Infinity;
 		for (i = 0; i < order.length; i++) {
 			var k = order[i];
-			if (X[k] + eps >= end) {
-				sum += W[k];
-				end = X[k] + W[k];
-			}
+			var a = Math.max(X[k], lo), b = Math.min(X[k] + W[k], hi);
+			if (b - a <= eps || b <= end + eps)
+				continue;
+			a = Math.max(a, end);
+			sum += b - a;
+			end = b;
 		}
 		return sum;
 	}
@@ -395,17 +396,10 @@
 			setText(matchedEl, " ");
 			return;
 		}
-		var list = matches;
-		var s = "Matched: " + pct(matchedWidth(list), total);
-		if (zoomed >= 0) {
-			var x0 = X[zoomed], x1 = X[zoomed] + W[zoomed];
-			var eps = Math.max(total, 1) * 1e-9;
-			var inside = list.filter(function (k) {
-				return X[k] >= x0 - eps && X[k] + W[k] <= x1 + eps;
-			});
-			s += " (" + pct(matchedWidth(inside), W[zoomed]) +
-			    " of zoom)";
-		}
+		var s = "Matched: " + pct(matchedWidth(-Infinity, Infinity), total);
+		if (zoomed >= 0)
+			s += " (" + pct(matchedWidth(X[zoomed], X[zoomed] + W[zoomed]),
+			    W[zoomed]) + " of zoom)";
 		setText(matchedEl, s);
 	}
 

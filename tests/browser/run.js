@@ -328,6 +328,23 @@ async function main() {
 		assert(m === `Matched: ${expect}`, `after reload "${m}"`);
 	});
 
+	await check("while zoomed, Matched also gives the share of the zoomed frame", async () => {
+		await page.click(sel, { position: { x: 5, y: 5 } });
+		const stack = await page.evaluate((i) =>
+			window.flamegraph.stack(document.querySelectorAll("#frames g.f")[i]), target.i);
+		const pre = stack.split(";");
+		let sum = 0, all_ = 0;
+		for (const [fr, n] of folded.stacks)
+			if (fr.length >= pre.length && pre.every((f, k) => fr[k] === f)) {
+				all_ += n;
+				if (fr.some((f) => re.test(f)))
+					sum += n;
+			}
+		const want = `Matched: ${expect} (${(100 * sum / all_).toFixed(2)}% of zoom)`;
+		const m = await text(page, "matched");
+		assert(m === want, `"${m}", expected "${want}"`);
+	});
+
 	await check("Esc resets the zoom and the search", async () => {
 		await page.click(sel, { position: { x: 5, y: 5 } });
 		await page.keyboard.press("Escape");
