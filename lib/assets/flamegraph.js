@@ -26,6 +26,7 @@
 	var labels;		/* current label text */
 	var index;		/* element -> frame index */
 	var gap = 0, textdx = 3;	/* rect width = count width - gap */
+	var charw = 0;		/* average label character width, pixels */
 	var zoomed = -1;	/* the zoomed frame, or -1 */
 	var inZoom = [];	/* frames inside the current zoom */
 	var byClass = false;	/* ... marked with class "z" (see zoom()) */
@@ -214,7 +215,7 @@
 	 * the document asks for, never between the halves of a surrogate
 	 * pair; empty when fewer than 3 characters fit. */
 	function fit(name, px) {
-		var chars = Math.floor((px - textdx) / (fontsize * fontwidth));
+		var chars = Math.floor((px - textdx) / charw);
 		if (name.length <= chars)
 			return name;
 		if (chars < 3)
@@ -233,6 +234,42 @@
 		return name.slice(0, k) + "..";
 	}
 
+	/* The average width of a label's character: fontsize * fontwidth,
+	 * unless the browser draws the font narrower or wider; then what it
+	 * draws, measured once (before the first zoom writes anything, so
+	 * no layout is forced twice) on the five longest labels, plus 5%
+	 * for names with wider letters than those. */
+	function calibrate() {
+		if (charw > 0)
+			return;
+		charw = fontsize * fontwidth;
+		var best = [], i, j;
+		for (i = 0; i < els.length; i++) {
+			if (label0[i].length < 8)
+				continue;
+			best.push(i);
+			if (best.length > 5) {
+				best.sort(function (a, b) {
+					return label0[b].length - label0[a].length;
+				});
+				best.pop();
+			}
+		}
+		var px = 0, n = 0;
+		for (j = 0; j < best.length; j++) {
+			var t = texts[best[j]];
+			var w = t && t.getComputedTextLength ?
+			    t.getComputedTextLength() : 0;
+			if (w > 0) {
+				px += w;
+				n += label0[best[j]].length;
+			}
+		}
+		var m = n > 0 ? 1.05 * px / n : 0;
+		if (m > 0.3 * fontsize && m < 1.2 * fontsize)
+			charw = m;
+	}
+
 	/* Place frame i at pixel x with count-width w (pixels). Text is
 	 * what costs most to lay out: a label empty before and after is not
 	 * touched at all, not even moved. */
@@ -245,7 +282,7 @@
 		}
 		if (!t)
 			return;
-		var l = rw - textdx < fontsize * fontwidth && labels[i] === "" ?
+		var l = rw - textdx < charw && labels[i] === "" ?
 		    "" : fit(nameOf(i), rw);
 		if (l !== "") {
 			t.setAttribute("x", (px + textdx).toFixed(2));
@@ -302,6 +339,7 @@
 			resetZoom();
 			return;
 		}
+		calibrate();
 		unzoomFrames();
 		var x0 = X[i], w0 = W[i], d0 = D[i];
 		var eps = Math.max(total, 1) * 1e-9;
