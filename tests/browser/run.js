@@ -4,12 +4,13 @@
  * a browser.
  *
  *   node run.js --out DIR --folded F --svg F.svg --preset P.svg --regex RE
- *               --diff D.svg --unicode U.svg
+ *               --diff D.svg --unicode U.svg --unicode-right R.svg
  *
  * F.svg is `flamegraph F`, P.svg the same with `--search RE`, D.svg a
- * differential graph and U.svg one whose names need re-truncation with
- * characters outside the BMP. Expected figures are computed here from
- * the folded file F itself, not from the SVG. Screenshots go to DIR.
+ * differential graph, U.svg one whose names need re-truncation with
+ * characters outside the BMP and R.svg the same with
+ * --truncate-text-right. Expected figures are computed here from the
+ * folded file F itself, not from the SVG. Screenshots go to DIR.
  * Prints "ok - NAME" or "not ok - NAME: why" per check and, last,
  * "N passed, N failed"; exits 1 if anything failed. */
 "use strict";
@@ -32,7 +33,7 @@ function options() {
 	const a = process.argv.slice(2);
 	for (let i = 0; i + 1 < a.length; i += 2)
 		o[a[i].replace(/^--/, "")] = a[i + 1];
-	for (const k of ["out", "folded", "svg", "preset", "regex", "diff", "unicode"])
+	for (const k of ["out", "folded", "svg", "preset", "regex", "diff", "unicode", "unicode-right"])
 		if (!o[k]) {
 			console.error(`run.js: missing --${k}`);
 			process.exit(2);
@@ -485,23 +486,29 @@ async function main() {
 		await p.close();
 	});
 
-	await check("labels re-truncated after a zoom never split a surrogate pair", async () => {
-		const { page: p } = await openPage(ctx, pathToFileURL(path.resolve(o.unicode)).href);
-		const fr = await frames(p);
-		const bad = (ls) => ls.filter((l) => /[\ud800-\udbff](?![\udc00-\udfff])|(^|[^\ud800-\udbff])[\udc00-\udfff]/.test(l));
-		const widths = [];
-		for (const f of fr.filter((x) => x.d === 1)) {
-			await p.evaluate((i) => window.flamegraph.zoom(document.querySelectorAll("#frames g.f")[i]), f.i);
-			const now = await frames(p);
-			const ls = now.filter((x) => x.shown).map((x) => x.label);
-			const b = bad(ls);
-			assert(b.length === 0, `split pair in ${JSON.stringify(b[0])}`);
-			widths.push(ls.filter((l) => l.includes("..")).length);
-		}
-		assert(widths.some((n) => n > 0), "no truncated label was exercised");
-		await p.screenshot({ path: path.join(o.out, "08-unicode.png") });
-		await p.close();
-	});
+	for (const [file, side] of [[o.unicode, "left"], [o["unicode-right"], "right"]])
+		await check(`labels re-fitted after a zoom keep whole characters (cut at the ${side})`, async () => {
+			const { page: p } = await openPage(ctx, pathToFileURL(path.resolve(file)).href);
+			const fr = await frames(p);
+			const lone = /[\ud800-\udbff](?![\udc00-\udfff])|(^|[^\ud800-\udbff])[\udc00-\udfff]/;
+			let cut = 0;
+			for (const f of fr.filter((x) => x.d === 1)) {
+				await p.evaluate((i) => window.flamegraph.zoom(document.querySelectorAll("#frames g.f")[i]), f.i);
+				for (const x of (await frames(p)).filter((y) => y.shown && y.label)) {
+					assert(!lone.test(x.label), `split pair in ${JSON.stringify(x.label)}`);
+					if (x.label === x.name)
+						continue;
+					cut++;
+					const ok = side === "left" ?
+					    x.label.startsWith("..") && x.name.endsWith(x.label.slice(2)) :
+					    x.label.endsWith("..") && x.name.startsWith(x.label.slice(0, -2));
+					assert(ok, `label ${JSON.stringify(x.label)} of ${JSON.stringify(x.name)}`);
+				}
+			}
+			assert(cut > 0, "no cut label was exercised");
+			await p.screenshot({ path: path.join(o.out, `08-unicode-${side}.png`) });
+			await p.close();
+		});
 
 	await ctx.close();
 

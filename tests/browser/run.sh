@@ -48,7 +48,9 @@ rm -f "$out"/*.png
 	die "flamegraph of a differential file failed"
 "$FLAMEGRAPH" tests/browser/unicode.folded >"$out/unicode.svg" ||
 	die "flamegraph tests/browser/unicode.folded failed"
+"$FLAMEGRAPH" --truncate-text-right tests/browser/unicode.folded \
+	>"$out/unicode-right.svg" || die "flamegraph --truncate-text-right failed"
 
 exec node "$here/run.js" --out "$out" --folded "$folded" --regex "$regex" \
 	--svg "$out/c.svg" --preset "$out/preset.svg" --diff "$out/diff.svg" \
-	--unicode "$out/unicode.svg"
+	--unicode "$out/unicode.svg" --unicode-right "$out/unicode-right.svg"
