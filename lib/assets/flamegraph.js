@@ -852,12 +852,19 @@
 			if (preset)
 				search(preset);
 		}
-		/* Parse the numbers once the first paint is done, so the
-		 * first click is quick and the load is not slowed. */
-		if (window.requestAnimationFrame)
-			requestAnimationFrame(function () {
-				setTimeout(parse, 0);
-			});
+		/* Parse the numbers when the browser is idle after the load
+		 * (and its first paint), so the first click is quick and the
+		 * load is not slowed. */
+		var later = function () {
+			if (window.requestIdleCallback)
+				requestIdleCallback(parse, { timeout: 2000 });
+			else
+				setTimeout(parse, 100);
+		};
+		if (document.readyState === "complete")
+			later();
+		else
+			window.addEventListener("load", later);
 
 		window.flamegraph = {
 			zoom: function (g) {

@@ -11,23 +11,26 @@
  *                load: requestAnimationFrame called from the load
  *                event, then the next one (the paint between them is
  *                the first with the whole document)
- *   zoom         window.flamegraph.zoom() on the frame whose zoom
- *                redraws the most frames (the one with the most frames
- *                inside its range, the root excepted), until the next
- *                frame is drawn; then Reset Zoom the same way
+ *   zoom         after the page was idle once (when a user's first click
+ *                would come), window.flamegraph.zoom() on the frame
+ *                whose zoom redraws the most frames (the one with the
+ *                most frames inside its range, the root excepted),
+ *                until the next frame is drawn; then Reset Zoom the
+ *                same way
  *   CPU          the renderer main thread's CPU time from the document's
  *                start to the first paint, over the zoom and over the
  *                reset (from a trace), which the machine's load inflates
  *                much less than the wall time
  * and prints the medians, with the number of frames in the SVG and its
- * size. The baseline, measured in the same run: the same file loaded in a
- * browser with JavaScript off (goto to the load event, wall time, as the
- * "wall" figure of the run with it on), so the script's own share of the
- * load shows as a ratio. The timings include style, layout and paint, not only the
- * script. The figures are wall times on a shared machine: noisy. */
+ * size. The baseline, measured in the same runs (interleaved): the same
+ * file with its <script> element removed, load and first paint, wall and
+ * CPU, so the script's share of the load shows as a ratio. The timings
+ * include style, layout and paint, not only the script. Wall times on a
+ * shared machine are noisy; the CPU times much less so. */
 "use strict";
 
 const fs = require("fs");
+const os = require("os");
 const path = require("path");
 const { pathToFileURL } = require("url");
 const { launch } = require("./chromium.js");
@@ -36,15 +39,6 @@ const median = (a) => {
 	const s = a.slice().sort((x, y) => x - y);
 	return s[Math.floor(s.length / 2)];
 };
-
-async function wall(ctx, file) {
-	const page = await ctx.newPage();
-	const t0 = Date.now();
-	await page.goto(pathToFileURL(path.resolve(file)).href, { timeout: 300000 });
-	const ms = Date.now() - t0;
-	await page.close();
-	return ms;
-}
 
 /* The renderer main thread's CPU time between two performance marks,
  * from a trace: the sum of the thread time of the tasks that overlap the
@@ -67,7 +61,8 @@ function cpuBetween(events, from, to) {
 	return cpu / 1000;
 }
 
-async function measure(ctx, file) {
+/* One run on FILE; with WITHZOOM, also the zoom and the reset. */
+async function measure(ctx, file, withZoom) {
 	const page = await ctx.newPage();
 	const cdp = await ctx.newCDPSession(page);
 	const events = [];
@@ -90,12 +85,12 @@ async function measure(ctx, file) {
 			});
 		});
 	});
-	const t0 = Date.now();
 	await page.goto(pathToFileURL(path.resolve(file)).href, { timeout: 300000 });
-	const ms = Date.now() - t0;
-	const r = await page.evaluate(async () => {
+	const r = await page.evaluate(async (withZoom) => {
 		const paint = await window.__fgPaint;
 		const nav = performance.getEntriesByType("navigation")[0];
+		if (!withZoom)
+			return { load: nav.loadEventEnd, paint };
 		const next = () => new Promise((res) =>
 			requestAnimationFrame(() => requestAnimationFrame(res)));
 		const fg = window.flamegraph;
@@ -117,6 +112,9 @@ async function measure(ctx, file) {
 				best = i;
 			}
 		}
+		/* As a user's first click would: after the page was idle once
+		 * (the script parses the frames' numbers then). */
+		await new Promise((res) => requestIdleCallback(res, { timeout: 5000 }));
 		await next();
 		let t0 = performance.now();
 		performance.mark("fg-zoom");
@@ -138,7 +136,7 @@ async function measure(ctx, file) {
 			load: nav.loadEventEnd, paint, zoom, zoomJs, reset,
 			frames: gs.length, zoomed: bestN,
 		};
-	});
+	}, withZoom);
 	const done = new Promise((res) => cdp.once("Tracing.tracingComplete", res));
 	await cdp.send("Tracing.end");
 	await done;
@@ -146,7 +144,6 @@ async function measure(ctx, file) {
 	r.zoomCpu = cpuBetween(events, "fg-zoom", "fg-zoomed");
 	r.resetCpu = cpuBetween(events, "fg-reset", "fg-unzoomed");
 	await page.close();
-	r.wall = ms;
 	return r;
 }
 
@@ -157,33 +154,38 @@ async function main() {
 		runs = parseInt(a[1], 10);
 		a.splice(0, 2);
 	}
+	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fg-bench-"));
 	const ctx = await launch();
-	const nojs = await launch({ javaScriptEnabled: false });
 	const version = ctx.browser() ? ctx.browser().version() : "";
-	console.log(`chromium ${version}, ${runs} runs, medians (ms):`);
+	console.log(`chromium ${version}, medians of ${runs} runs (ms)`);
 	for (const file of a) {
-		const rs = [];
+		const bare = path.join(tmp, "noscript-" + path.basename(file));
+		fs.writeFileSync(bare, fs.readFileSync(file, "utf8")
+		    .replace(/<script[^>]*>[\s\S]*?<\/script>/g, ""));
+		const rs = [], bs = [];
 		for (let i = 0; i < runs; i++) {
-			rs.push(await measure(ctx, file));
-			rs[i].base = await wall(nojs, file);
+			rs.push(await measure(ctx, file, true));
+			bs.push(await measure(ctx, bare, false));
 		}
-		const m = (k) => median(rs.map((r) => r[k])).toFixed(0);
+		const m = (set, k) => median(set.map((r) => r[k]));
+		const f = (x) => x.toFixed(0);
 		const mb = (fs.statSync(file).size / 1e6).toFixed(1);
-		const zoom = median(rs.map((r) => r.zoom));
-		console.log(`${path.basename(file)}: ${mb} MB, ${rs[0].frames} frames; ` +
-		    `load ${m("load")}, first paint ${m("paint")}, ` +
-		    `zoom ${m("zoom")} (${rs[0].zoomed} frames redrawn), ` +
-		    `reset ${m("reset")}; zoom ${zoom < 200 ? "PASS" : "FAIL"} (< 200 ms)`);
-		console.log(`  renderer main thread CPU: to first paint ${m("loadCpu")}, ` +
-		    `zoom ${m("zoomCpu")} ` +
-		    `(the script's part: ${m("zoomJs")} wall), ` +
-		    `reset ${m("resetCpu")}`);
-		const w = median(rs.map((r) => r.wall)), bw = median(rs.map((r) => r.base));
-		console.log(`  wall to load: ${w.toFixed(0)} with the script, ` +
-		    `${bw.toFixed(0)} with JavaScript off (${(w / bw).toFixed(2)}x)`);
+		const zoom = m(rs, "zoom");
+		console.log(`${path.basename(file)}: ${mb} MB, ${rs[0].frames} frames`);
+		console.log(`  with the script:    load ${f(m(rs, "load"))}, first paint ` +
+		    `${f(m(rs, "paint"))}; main thread CPU to first paint ${f(m(rs, "loadCpu"))}`);
+		console.log(`  without the script: load ${f(m(bs, "load"))}, first paint ` +
+		    `${f(m(bs, "paint"))}; main thread CPU to first paint ${f(m(bs, "loadCpu"))}` +
+		    ` (with/without: paint ${(m(rs, "paint") / m(bs, "paint")).toFixed(2)}x, ` +
+		    `CPU ${(m(rs, "loadCpu") / m(bs, "loadCpu")).toFixed(2)}x)`);
+		console.log(`  zoom (${rs[0].zoomed} frames redrawn): ${f(zoom)} wall, ` +
+		    `${zoom < 200 ? "PASS" : "FAIL"} (< 200 ms); main thread CPU ` +
+		    `${f(m(rs, "zoomCpu"))}, the script's part ${f(m(rs, "zoomJs"))} wall`);
+		console.log(`  Reset Zoom: ${f(m(rs, "reset"))} wall; main thread CPU ` +
+		    `${f(m(rs, "resetCpu"))}`);
 	}
 	await ctx.close();
-	await nojs.close();
+	fs.rmSync(tmp, { recursive: true, force: true });
 }
 
 main().catch((e) => {
