@@ -10,8 +10,9 @@
 # tests/browser/bench.js on the SVG RUNS times: load (to the end of the
 # load event), first paint (the first frame drawn after it), zoom into
 # the frame whose zoom redraws the most frames and Reset Zoom (each until
-# the next frame is drawn), medians; and, as the baseline measured in the
-# same run, the same file loaded with JavaScript off.
+# the next frame is drawn), wall and renderer main-thread CPU time,
+# medians; and, as the baseline measured in the same runs, the same file
+# with its <script> removed.
 #
 # Environment: BUILD (build), RUNS (3), NSTACKS (1000000), NNAMES (4000),
 # SEED (1), CHROMIUM (/usr/bin/chromium). Needs $BUILD/flamegraph and
