@@ -51,9 +51,9 @@ render() {
 	rm -f "$D/$name.err"
 	frames=$(grep -o '<g class="f"' "$D/$name" | wc -l | tr -d ' ')
 	kb=$(( ($(wc -c <"$D/$name") + 512) / 1024 ))
-	printf '%-26s %s\n' "$D/$name" "$desc"
-	printf '%-26s %s KB, %s frames; %s; top self: %s\n' "" "$kb" "$frames" \
-		"$(summary_folded "$input")" "$(hottest "$input")"
+	printf '%s: %s; %s KB, %s frames; %s; top self %s\n' "$D/$name" \
+		"$desc" "$kb" "$frames" "$(summary_folded "$input")" \
+		"$(hottest "$input")"
 }
 
 export B D
