@@ -21,6 +21,7 @@
 	var X, W, D;		/* parsed data-x, data-w, data-d */
 	var rects, texts;	/* each frame's <rect> and <text> */
 	var rectX0, rectW0, textX0, label0;	/* the document's geometry */
+	var rectX, rectW;	/* the <rect>s' current x and width */
 	var moved;		/* 1 where the zoom moved the <text> */
 	var names;		/* frame names, parsed from <title> on demand */
 	var labels;		/* current label text */
@@ -66,6 +67,8 @@
 		childPos = new Int32Array(n);
 		rectX0 = new Float64Array(n);
 		rectW0 = new Float64Array(n);
+		rectX = new Float64Array(n);
+		rectW = new Float64Array(n);
 		textX0 = new Float64Array(n);
 		label0 = new Array(n);
 		labels = new Array(n);
@@ -88,6 +91,8 @@
 			D[k] = num(g, "data-d", 0);
 			rectX0[k] = r ? num(r, "x", 0) : 0;
 			rectW0[k] = r ? num(r, "width", 0) : 0;
+			rectX[k] = rectX0[k];
+			rectW[k] = rectW0[k];
 			textX0[k] = t ? num(t, "x", 0) : 0;
 			label0[k] = t ? t.textContent : "";
 			labels[k] = label0[k];
@@ -276,9 +281,14 @@
 	function place(i, px, pw) {
 		var r = rects[i], t = texts[i];
 		var rw = Math.max(0, pw - gap);
-		if (r) {
+		/* A rect that moves less than 1/20 px (a zoom into a frame as
+		 * wide as the root) is not written, so not restyled. */
+		if (r && (Math.abs(px - rectX[i]) >= 0.05 ||
+		    Math.abs(rw - rectW[i]) >= 0.05)) {
 			r.setAttribute("x", px.toFixed(2));
 			r.setAttribute("width", rw.toFixed(2));
+			rectX[i] = px;
+			rectW[i] = rw;
 		}
 		if (!t)
 			return;
@@ -296,9 +306,11 @@
 
 	function restore(i) {
 		var r = rects[i], t = texts[i];
-		if (r) {
+		if (r && (rectX[i] !== rectX0[i] || rectW[i] !== rectW0[i])) {
 			r.setAttribute("x", String(rectX0[i]));
 			r.setAttribute("width", String(rectW0[i]));
+			rectX[i] = rectX0[i];
+			rectW[i] = rectW0[i];
 		}
 		if (!t)
 			return;
