@@ -27,10 +27,16 @@ FUZZ_SECONDS ?= 60
 # is run for when one of them is missing.
 DEBIAN_PACKAGES = make gcc libc6-dev pkg-config \
 	libxml2-dev libcairo2-dev libpcre2-dev libjansson-dev \
-	libcmocka-dev fonts-dejavu-core \
-	mandoc valgrind clang libclang-rt-14-dev time
+	libcmocka-dev fonts-dejavu-core libfontconfig-dev \
+	mandoc valgrind clang libclang-rt-14-dev time libxml2-utils
 PC_MODULES = libxml-2.0 cairo libpcre2-8 jansson cmocka
-DEP_COMMANDS = mandoc valgrind clang /usr/bin/time
+DEP_COMMANDS = mandoc valgrind clang /usr/bin/time xmllint
+# The browser tests (tests/browser/): Debian's chromium, driven from Node
+# by playwright-core (npm, pinned in tests/browser/package-lock.json).
+# nodejs and npm come from Debian only when `node` or `npm` is missing.
+DEBIAN_PACKAGES += chromium
+NODE_PACKAGES = nodejs npm
+DEP_COMMANDS += node npm /usr/bin/chromium
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wpointer-arith -Wformat=2 -Wwrite-strings -Wvla -Wcast-qual \
@@ -94,11 +100,17 @@ deps:
 		for i in 1 2 3; do apt-get update -q && break; sleep 10; done; \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 			--no-install-recommends $(DEBIAN_PACKAGES); \
+		{ command -v node && command -v npm; } >/dev/null 2>&1 || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends $(NODE_PACKAGES); \
 	else \
 		echo "run as root:"; \
 		echo "  apt-get install -y $(DEBIAN_PACKAGES)"; \
+		{ command -v node && command -v npm; } >/dev/null 2>&1 || \
+		echo "  apt-get install -y $(NODE_PACKAGES)"; \
 		exit 1; \
 	fi
+	$(Q)cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
 
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude $(WARN) \
 	     $(XML_CFLAGS) $(CAIRO_CFLAGS) $(PCRE_CFLAGS) $(JSON_CFLAGS) \
@@ -121,11 +133,32 @@ LIBS_difffold =
 LIBS_topfns = $(JSON_LIBS)
 LIBS_stackcollapse-pyspy = $(JSON_LIBS)
 LIBS_stackcollapse-perf = -pthread
+# fontconfig: cairo measures text through it; fg_layout_fonts_release()
+# frees its caches so valgrind sees no leak.
+FONT_LIBS = $(shell $(PKG_CONFIG) --libs fontconfig 2>/dev/null)
+LIBS_flamegraph = $(XML_LIBS) $(CAIRO_LIBS) $(FONT_LIBS)
+UNIT_LIBS_EXTRA = $(FONT_LIBS)
+
+# The SVG's script and style sheet, embedded in the library as C arrays.
+ASSETS = lib/assets/flamegraph.js lib/assets/flamegraph.css
+LIB_OBJ += $(BUILD)/gen/assets.o
+$(BUILD)/gen/assets.c: $(ASSETS)
+	@mkdir -p $(@D)
+	$(Q){ echo '/* generated from $(ASSETS) by the Makefile */'; \
+	echo '#include "fg/svg.h"'; \
+	for a in js css; do \
+		echo "const unsigned char fg_asset_$$a[] = {"; \
+		od -An -v -tx1 lib/assets/flamegraph.$$a | \
+			sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+		echo '0 };'; \
+	done; } > $@.tmp && mv $@.tmp $@
+$(BUILD)/gen/assets.o: $(BUILD)/gen/assets.c
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(UNIT_SRC:%.c=$(BUILD)/%)
 UNIT_LIBS = $(CMOCKA_LIBS) $(PCRE_LIBS) $(XML_LIBS) $(CAIRO_LIBS) \
-	    $(JSON_LIBS) -lm
+	    $(JSON_LIBS) $(UNIT_LIBS_EXTRA) -lm
 
 ## all: build the library and every tool (the default)
 all: $(TOOL_BIN)
@@ -173,7 +206,7 @@ valgrind: all
 # libFuzzer: the library built again with clang and coverage hooks.
 FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN = $(FUZZ_SRC:%.c=$(BUILD)/%)
-FUZZ_LIBS = $(PCRE_LIBS) $(XML_LIBS) $(CAIRO_LIBS) $(JSON_LIBS) -lm
+FUZZ_LIBS = $(PCRE_LIBS) $(XML_LIBS) $(CAIRO_LIBS) $(JSON_LIBS) $(FONT_LIBS) -lm
 
 $(FUZZ_BIN): $(BUILD)/tests/fuzz/%: $(BUILD)/tests/fuzz/%.o $(LIB)
 	@[ -n "$(Q)" ] && echo "  LINK    $@" || true
@@ -201,6 +234,12 @@ $(BUILD)/tests/bench/readfolded: $(LIB)
 
 bench: all $(BENCH_BIN)
 	$(Q)for b in tests/bench/*.sh; do BUILD=$(BUILD) sh $$b || exit 1; done
+
+## demo: draw the recordings in fixtures/ into $(BUILD)/demo/ (installs what is missing, builds)
+demo: all
+	$(Q)BUILD=$(BUILD) sh demo/demo.sh
+
+.PHONY: demo
 
 ## install: install the tools and man pages under $(DESTDIR)$(PREFIX)
 install: all

@@ -53,10 +53,11 @@ echo "headers: $hp ok, $hf failing"
 pass=$((pass + hp))
 fail=$((fail + hf))
 
-# The golden tests and the output-handling tests: scripts that end with
+# The golden tests, the output-handling tests and the browser tests
+# (tests/browser/, Debian's chromium; needs $BUILD/flamegraph): scripts that end with
 # their own "N passed, N failed" line.
 for script in tests/golden/run.sh tests/cli.sh tests/completion.sh \
-    tests/progress.sh tests/man-examples.sh; do
+    tests/progress.sh tests/man-examples.sh tests/browser/run.sh; do
 	BUILD=$BUILD sh "$script" >"$log" 2>&1
 	grep -v '^ok ' "$log" | sed '$d'
 	summary=$(tail -n 1 "$log")
@@ -71,6 +72,24 @@ for script in tests/golden/run.sh tests/cli.sh tests/completion.sh \
 	pass=$((pass + gp))
 	fail=$((fail + gf))
 done
+
+# Every golden SVG is well-formed XML.
+xp=0
+xf=0
+for f in tests/golden/*/*.out tests/golden/*/*.outfile; do
+	[ -f "$f" ] || continue
+	head -c 5 "$f" | grep -q '^<?xml' || continue
+	if xmllint --noout "$f" >"$log" 2>&1; then
+		xp=$((xp + 1))
+	else
+		xf=$((xf + 1))
+		echo "xmllint $f:"
+		sed 's/^/#   /' "$log"
+	fi
+done
+echo "golden SVGs well-formed: $xp ok, $xf failing"
+pass=$((pass + xp))
+fail=$((fail + xf))
 
 # Man pages: mandoc -Tlint must have nothing to say.
 mp=0

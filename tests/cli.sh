@@ -31,7 +31,7 @@ a=fixtures/folded/before.folded
 b=fixtures/folded/after.folded
 big=fixtures/perf/16-java-perfmap.folded.pl
 
-for tool in difffold topfns; do
+for tool in difffold flamegraph topfns; do
 	bin=$BUILD/$tool
 	args="$a $b"
 	bigargs="$big $big"
@@ -66,6 +66,24 @@ for tool in difffold topfns; do
 	[ "$(stat -c %a "$tmp/o-$tool/perm")" = 644 ]
 	check $? "$tool: -o file has mode 644 under umask 022"
 done
+
+# flamegraph --cp: palette.map in the current directory is read (its
+# colours win), then rewritten sorted with every colour used; a second
+# run gives the same SVG.
+mkdir -p "$tmp/cp"
+printf 'main->rgb(1,2,3)\n' >"$tmp/cp/palette.map"
+fgbin=$(cd "$BUILD" && pwd)/flamegraph
+small=$root/fixtures/flamegraph/small.folded
+(cd "$tmp/cp" && "$fgbin" --cp "$small" >one.svg 2>"$tmp/err" &&
+	"$fgbin" --cp "$small" >two.svg 2>>"$tmp/err") &&
+	grep -q 'fill="rgb(1,2,3)"' "$tmp/cp/one.svg" &&
+	cmp -s "$tmp/cp/one.svg" "$tmp/cp/two.svg" &&
+	grep -q '^Perl_pp_entersub->rgb(' "$tmp/cp/palette.map" &&
+	grep -q '^main->rgb(1,2,3)$' "$tmp/cp/palette.map" &&
+	[ "$(wc -l <"$tmp/cp/palette.map")" -gt 20 ] &&
+	LC_ALL=C sort -c "$tmp/cp/palette.map" &&
+	[ "$(ls -A "$tmp/cp" | tr '\n' ' ')" = "one.svg palette.map two.svg " ]
+check $? "flamegraph: --cp reads and rewrites palette.map"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -12,13 +12,17 @@
 #include "fg/error.h"
 #include "fg/folded.h"
 #include "fg/intern.h"
+#include "fg/layout.h"
 #include "fg/lineio.h"
+#include "fg/palette.h"
 #include "fg/perf.h"
 #include "fg/pyframe.h"
 #include "fg/pyspy.h"
 #include "fg/rewrite.h"
 #include "fg/speedscope.h"
 #include "fg/stacks.h"
+#include "fg/svg.h"
 #include "fg/top.h"
+#include "fg/tree.h"
 
 #endif /* FG_FG_H */

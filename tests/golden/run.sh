@@ -10,6 +10,9 @@
 #   tests/golden/<tool>/<case>.exit     optional: expected exit status (else 0)
 #   tests/golden/<tool>/<case>.pre      optional: put at $OUT before the run
 #   tests/golden/<tool>/<case>.outfile  optional: expected content of $OUT
+#   tests/golden/<tool>/<case>.filter   optional: a sed script applied to
+#                                       standard output before the comparison
+#                                       (default: <tool>/all.filter if any)
 #
 # In .args, $OUT names a file in a scratch directory. When a case uses $OUT
 # and has no .outfile, $OUT must not exist after the run unless a .pre put
@@ -77,6 +80,12 @@ for args in $cases; do
 	$WRAP "$bin/$tool" "$@" <"$stdin" >"$work/out" 2>"$work/err"
 	status=$?
 	echo "$status" >"$work/exit"
+	filter=$base.filter
+	[ -f "$filter" ] || filter=$(dirname "$base")/all.filter
+	if [ -f "$filter" ]; then
+		sed -f "$filter" "$work/out" >"$work/out.filtered" &&
+			mv "$work/out.filtered" "$work/out"
+	fi
 
 	want_exit=0
 	[ -f "$base.exit" ] && want_exit=$(cat "$base.exit")
@@ -107,15 +116,20 @@ exit status $status, expected $want_exit"
 	fi
 	uses_out=0
 	case $line in *'$OUT'*) uses_out=1 ;; esac
+	if [ -f "$filter" ] && [ -f "$OUT" ]; then
+		sed -f "$filter" "$OUT" >"$work/outfile.filtered"
+	elif [ -f "$OUT" ]; then
+		cp "$OUT" "$work/outfile.filtered"
+	fi
 	if [ -f "$base.outfile" ]; then
 		if [ ! -f "$OUT" ]; then
 			ok=0
 			msgs="$msgs
 \$OUT was not written"
-		elif ! cmp -s "$base.outfile" "$OUT"; then
+		elif ! cmp -s "$base.outfile" "$work/outfile.filtered"; then
 			ok=0
 			msgs="$msgs
-$(diff -u "$base.outfile" "$OUT" | head -n 20)"
+$(diff -u "$base.outfile" "$work/outfile.filtered" | head -n 20)"
 		fi
 	elif [ -f "$base.pre" ]; then
 		if ! cmp -s "$base.pre" "$OUT" 2>/dev/null; then
@@ -139,7 +153,7 @@ left behind in the output directory: $extra"
 		cp "$work/out" "$base.out"
 		if [ -s "$work/err" ]; then cp "$work/err" "$base.err"; else rm -f "$base.err"; fi
 		if [ "$status" != 0 ]; then echo "$status" >"$base.exit"; else rm -f "$base.exit"; fi
-		if [ -f "$base.outfile" ] && [ -f "$OUT" ]; then cp "$OUT" "$base.outfile"; fi
+		if [ -f "$base.outfile" ] && [ -f "$OUT" ]; then cp "$work/outfile.filtered" "$base.outfile"; fi
 		echo "blessed $n - $name"
 		pass=$((pass + 1))
 		continue

@@ -1,0 +1,729 @@
+/*
+ * flamegraph - folded stacks in, an interactive SVG flame graph out.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "fg/fg.h"
+#include "fg/layout.h"
+#include "fg/palette.h"
+#include "fg/svg.h"
+#include "fg/tree.h"
+#include "tool.h"
+
+static const char synopsis[] =
+	"usage: flamegraph [-hiV] [--colors palette] [--title text] [--width pixels]\n"
+	"                  [--minwidth pixels|N%] [-o file] [option ...] [file ...]\n";
+
+static void
+usage(void)
+{
+	printf("%s", synopsis);
+	printf("\n"
+"Draw the folded stacks of the files (standard input if none, or '-') as an\n"
+"interactive SVG flame graph. Lines with two counts ('stack before after',\n"
+"as difffold writes) make a differential flame graph.\n"
+"\n"
+"Text:\n"
+"      --title TEXT         title (default \"Flame Graph\"; \"Icicle Graph\" with\n"
+"                           --inverted, \"Flame Chart\" with --flamechart)\n"
+"      --subtitle TEXT      second title line\n"
+"      --notes TEXT         notes kept in the SVG (a comment and <desc>)\n"
+"      --countname TEXT     what a count is (default \"samples\")\n"
+"      --nametype TEXT      label of the details line (default \"Function:\")\n"
+"      --encoding NAME      character set of the frame names and the SVG\n"
+"Size and text:\n"
+"      --width PIXELS       picture width (default 1200)\n"
+"      --height PIXELS      height of a frame (default 16)\n"
+"      --minwidth N|N%%      leave out frames narrower than N pixels or N%% of\n"
+"                           the total (default 0.1); their counts stay in\n"
+"                           their parent\n"
+"      --fonttype FONT      font family (default Verdana)\n"
+"      --fontsize N         font size (default 12)\n"
+"      --fontwidth N        estimate labels as N * fontsize per character\n"
+"                           instead of measuring the font\n"
+"      --truncate-text-right  cut long labels at the right (default: left)\n"
+"Shape:\n"
+"  -i, --inverted           icicle graph: roots at the top\n"
+"      --reverse            reverse each stack (leaf frames at the root)\n"
+"      --flamechart         keep the input order; merge only neighbours\n"
+"      --no-sort            the same order as --flamechart, title unchanged\n"
+"      --sort=alpha|weight  sibling order: by name (default) or widest first\n"
+"      --base FRAME         keep only stacks holding FRAME, cut to start\n"
+"                           there (may be repeated)\n"
+"      --total N            width of the whole graph, in counts, if larger\n"
+"      --factor N           multiply the counts shown by N\n"
+"Colours:\n"
+"  -c, --colors PALETTE     hot (default), mem, io, wakeup, chain, java, js,\n"
+"                           perl, python, rust, red, green, blue, aqua,\n"
+"                           yellow, purple, orange; diff-cb for differential\n"
+"      --bgcolors COLOR     yellow, blue, green, grey or #rrggbb\n"
+"      --hash               colours from flamegraph.pl's name hash\n"
+"      --random             random colours\n"
+"      --deterministic      --random with a fixed seed (colours are already\n"
+"                           a function of the name without --random)\n"
+"      --cp                 keep colours in ./palette.map (read and written)\n"
+"      --search-color COLOR highlight of search matches (#rrggbb)\n"
+"      --stroke-color COLOR outline every frame (#rrggbb or none)\n"
+"      --nameattr FILE      extra SVG attributes per function (tab-separated)\n"
+"Differential:\n"
+"      --negate             widths from the first count, hues swapped\n"
+"      --diff-width=after|before|max  which count sets the widths\n"
+"      --diff-threshold PCT changes under PCT%% of the total are neutral\n"
+"Other:\n"
+"      --search REGEX       search preset when the SVG opens\n"
+"  -o, --output FILE        write to FILE, replaced only on success\n"
+"      --strict             stop at the first malformed line\n"
+"  -h, --help               print this help and exit\n"
+"  -V, --version            print the version and exit\n");
+}
+
+enum {
+	OPT_TITLE = 256, OPT_SUBTITLE, OPT_NOTES, OPT_COUNTNAME, OPT_NAMETYPE,
+	OPT_ENCODING, OPT_WIDTH, OPT_HEIGHT, OPT_MINWIDTH, OPT_FONTTYPE,
+	OPT_FONTSIZE, OPT_FONTWIDTH, OPT_TRUNC_RIGHT, OPT_REVERSE,
+	OPT_FLAMECHART, OPT_NO_SORT, OPT_SORT, OPT_BASE, OPT_TOTAL,
+	OPT_FACTOR, OPT_BGCOLORS, OPT_HASH, OPT_RANDOM, OPT_DETERMINISTIC,
+	OPT_CP, OPT_SEARCH_COLOR, OPT_STROKE_COLOR, OPT_NAMEATTR, OPT_NEGATE,
+	OPT_DIFF_WIDTH, OPT_DIFF_THRESHOLD, OPT_SEARCH, OPT_STRICT
+};
+
+#define PALETTE_MAP "palette.map"
+
+static double
+parse_num(const char *arg, const char *what, double min, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (end == arg || *end != '\0' || errno != 0 || !isfinite(v))
+		tool_usage_error(synopsis, "%s is not a number: '%s'", what, arg);
+	if (v < min || v > max)
+		tool_usage_error(synopsis, "%s is out of range (%g to %g): '%s'",
+				 what, min, max, arg);
+	return v;
+}
+
+/* --nameattr: name TAB key=value TAB key=value ... */
+struct nameattr {
+	struct fg_symtab *names;
+	char ***attrs;		/* by id: NULL-terminated key, value pairs */
+	size_t n;
+};
+
+static bool
+attr_name_ok(const char *k)
+{
+	const char *p;
+
+	if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || *k == '_'))
+		return false;
+	for (p = k; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
+		      *p == '.'))
+			return strncmp(k, "xlink:", 6) == 0 && p - k == 5 ?
+				true : false;
+	return strcmp(k, "class") != 0 && strcmp(k, "tabindex") != 0 &&
+	       strncmp(k, "data-", 5) != 0 && strcmp(k, "id") != 0;
+}
+
+static void
+nameattr_read(struct nameattr *na, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned long lineno = 0;
+
+	if (f == NULL)
+		tool_die(TOOL_EXIT_FAIL, "%s: %s", path, strerror(errno));
+	na->names = fg_symtab_new();
+	while ((len = getline(&line, &cap, f)) > 0) {
+		char *tab, *field, *save = NULL;
+		char **kv = NULL;
+		size_t nkv = 0;
+		uint32_t id;
+
+		lineno++;
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		tab = strchr(line, '\t');
+		if (tab == NULL)
+			tool_die(TOOL_EXIT_FAIL,
+				 "%s:%lu: expected 'name<TAB>attr=value ...'",
+				 path, lineno);
+		*tab = '\0';
+		id = fg_intern(na->names, line, (size_t)(tab - line));
+		for (field = strtok_r(tab + 1, "\t", &save); field != NULL;
+		     field = strtok_r(NULL, "\t", &save)) {
+			char *eq = strchr(field, '=');
+
+			if (eq == NULL)
+				tool_die(TOOL_EXIT_FAIL,
+					 "%s:%lu: expected attr=value: '%s'",
+					 path, lineno, field);
+			*eq = '\0';
+			if (!attr_name_ok(field))
+				tool_die(TOOL_EXIT_FAIL,
+					 "%s:%lu: attribute name not allowed: '%s'",
+					 path, lineno, field);
+			kv = fg_xreallocarray(kv, nkv + 3, sizeof(*kv));
+			kv[nkv++] = strdup(field);
+			kv[nkv++] = strdup(eq + 1);
+			kv[nkv] = NULL;
+		}
+		if (id >= na->n) {
+			na->attrs = fg_xreallocarray(na->attrs, id + 1,
+						     sizeof(*na->attrs));
+			memset(na->attrs + na->n, 0,
+			       (id + 1 - na->n) * sizeof(*na->attrs));
+			na->n = id + 1;
+		}
+		na->attrs[id] = kv;
+	}
+	free(line);
+	fclose(f);
+}
+
+static const char *const *
+nameattr_get(void *ctx, const char *name, size_t len)
+{
+	struct nameattr *na = ctx;
+	uint32_t id = fg_symtab_find(na->names, name, len);
+
+	if (id == UINT32_MAX || id >= na->n)
+		return NULL;
+	return (const char *const *)na->attrs[id];
+}
+
+static void
+nameattr_free(struct nameattr *na)
+{
+	size_t i, k;
+
+	for (i = 0; i < na->n; i++) {
+		for (k = 0; na->attrs[i] != NULL && na->attrs[i][k] != NULL; k++)
+			free(na->attrs[i][k]);
+		free(na->attrs[i]);
+	}
+	free(na->attrs);
+	fg_symtab_free(na->names);
+}
+
+/* Reads one file into s; returns its number of counts per line (0: none). */
+static unsigned
+read_file(const char *path, struct fg_stacks *s, bool strict,
+	  unsigned long *bad)
+{
+	struct fg_folded_opts o = FG_FOLDED_OPTS_INIT;
+	struct fg_folded_stats st;
+	struct fg_diag d = FG_DIAG_INIT;
+	struct fg_lines *in;
+	int rc;
+
+	o.col = 0;
+	o.counts = FG_FOLDED_AUTO;
+	o.max_counts = 2;
+	o.strict = strict;
+	in = fg_lines_open(path, &d);
+	if (in == NULL)
+		tool_die(TOOL_EXIT_FAIL, "%s", d.msg);
+	rc = fg_folded_read(in, s, &o, &st, &d);
+	if (rc < 0) {
+		if (d.msg[0] == '\0')
+			fg_diag_set(&d, fg_lines_name(in), 0, 0, "%s",
+				    fg_strerror(rc));
+		tool_die_diag(&d);
+	}
+	tool_report_skipped(&st);
+	*bad += st.bad;
+	fg_lines_close(in);
+	return st.ncounts;
+}
+
+/* The total of the width column, as a double: for the pruning threshold. */
+static double
+width_total(const struct fg_stacks *s, bool diff, enum fg_tree_width wm)
+{
+	size_t n = fg_stacks_count(s), i;
+	double t = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct fg_count *c = fg_stacks_counts(s, i);
+		double a = fg_count_to_double(&c[0]), b;
+
+		if (!diff) {
+			t += a;
+			continue;
+		}
+		b = fg_count_to_double(&c[1]);
+		t += wm == FG_TREE_WIDTH_BEFORE ? a :
+		     wm == FG_TREE_WIDTH_AFTER ? b : (a > b ? a : b);
+	}
+	return t;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "base", required_argument, NULL, OPT_BASE },
+		{ "bgcolors", required_argument, NULL, OPT_BGCOLORS },
+		{ "colors", required_argument, NULL, 'c' },
+		{ "countname", required_argument, NULL, OPT_COUNTNAME },
+		{ "cp", no_argument, NULL, OPT_CP },
+		{ "deterministic", no_argument, NULL, OPT_DETERMINISTIC },
+		{ "diff-threshold", required_argument, NULL, OPT_DIFF_THRESHOLD },
+		{ "diff-width", required_argument, NULL, OPT_DIFF_WIDTH },
+		{ "encoding", required_argument, NULL, OPT_ENCODING },
+		{ "factor", required_argument, NULL, OPT_FACTOR },
+		{ "flamechart", no_argument, NULL, OPT_FLAMECHART },
+		{ "fontsize", required_argument, NULL, OPT_FONTSIZE },
+		{ "fonttype", required_argument, NULL, OPT_FONTTYPE },
+		{ "fontwidth", required_argument, NULL, OPT_FONTWIDTH },
+		{ "hash", no_argument, NULL, OPT_HASH },
+		{ "height", required_argument, NULL, OPT_HEIGHT },
+		{ "help", no_argument, NULL, 'h' },
+		{ "inverted", no_argument, NULL, 'i' },
+		{ "minwidth", required_argument, NULL, OPT_MINWIDTH },
+		{ "nameattr", required_argument, NULL, OPT_NAMEATTR },
+		{ "nametype", required_argument, NULL, OPT_NAMETYPE },
+		{ "negate", no_argument, NULL, OPT_NEGATE },
+		{ "no-sort", no_argument, NULL, OPT_NO_SORT },
+		{ "notes", required_argument, NULL, OPT_NOTES },
+		{ "output", required_argument, NULL, 'o' },
+		{ "random", no_argument, NULL, OPT_RANDOM },
+		{ "reverse", no_argument, NULL, OPT_REVERSE },
+		{ "search", required_argument, NULL, OPT_SEARCH },
+		{ "search-color", required_argument, NULL, OPT_SEARCH_COLOR },
+		{ "sort", required_argument, NULL, OPT_SORT },
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "stroke-color", required_argument, NULL, OPT_STROKE_COLOR },
+		{ "subtitle", required_argument, NULL, OPT_SUBTITLE },
+		{ "title", required_argument, NULL, OPT_TITLE },
+		{ "total", required_argument, NULL, OPT_TOTAL },
+		{ "truncate-text-right", no_argument, NULL, OPT_TRUNC_RIGHT },
+		{ "version", no_argument, NULL, 'V' },
+		{ "width", required_argument, NULL, OPT_WIDTH },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct fg_layout_opts lo;
+	struct fg_svg_opts so;
+	struct fg_tree_opts to = FG_TREE_OPTS_INIT;
+	struct fg_tree_rewrite rw = { false, NULL, 0, false };
+	enum fg_palette_id pal = FG_PAL_HOT;
+	enum fg_color_mode mode = FG_COLOR_NAME;
+	bool strict = false, cp = false, deterministic = false, diff_width = false;
+	bool no_sort = false, sort_given = false, fontwidth_given = false;
+	const char *output = NULL, *bgcolors = NULL, *nameattr_path = NULL;
+	const char **bases = NULL;
+	size_t nbases = 0, i;
+	struct nameattr na;
+	struct fg_symtab *syms;
+	struct fg_stacks *s, *s2;
+	struct fg_tree *tree;
+	struct fg_layout *layout;
+	struct fg_palette *palette;
+	struct fg_diag d = FG_DIAG_INIT;
+	struct fg_count total;
+	char bg1[8], bg2[8];
+	unsigned long bad = 0;
+	unsigned ncounts = 0;
+	bool diff;
+	uint64_t seed;
+	FILE *out;
+	int ch, rc;
+
+	tool_init("flamegraph");
+	fg_layout_opts_init(&lo);
+	fg_svg_opts_init(&so);
+	memset(&na, 0, sizeof(na));
+	while ((ch = getopt_long(argc, argv, ":c:hio:V", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			if (fg_palette_lookup(optarg, &pal) < 0)
+				tool_usage_error(synopsis, "unknown palette: '%s'",
+						 optarg);
+			break;
+		case 'h':
+			usage();
+			tool_output_close();
+			return TOOL_EXIT_OK;
+		case 'i':
+			lo.inverted = so.inverted = true;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'V':
+			tool_version();
+		case OPT_TITLE:
+			so.title = optarg;
+			break;
+		case OPT_SUBTITLE:
+			so.subtitle = optarg;
+			lo.subtitle = true;
+			break;
+		case OPT_NOTES:
+			so.notes = optarg;
+			break;
+		case OPT_COUNTNAME:
+			so.countname = optarg;
+			break;
+		case OPT_NAMETYPE:
+			so.nametype = optarg;
+			break;
+		case OPT_ENCODING:
+			lo.encoding = so.encoding = optarg;
+			break;
+		case OPT_WIDTH:
+			lo.width = parse_num(optarg, "width", 30, 1e7);
+			break;
+		case OPT_HEIGHT:
+			lo.frame_height = so.frame_height =
+				parse_num(optarg, "height", 2, 1000);
+			break;
+		case OPT_MINWIDTH: {
+			size_t n = strlen(optarg);
+			char *tmp = strdup(optarg);
+
+			if (n > 0 && tmp[n - 1] == '%') {
+				tmp[n - 1] = '\0';
+				lo.min_width_pct = true;
+			}
+			lo.min_width = parse_num(tmp, "minwidth", 0,
+						 lo.min_width_pct ? 100 : 1e7);
+			free(tmp);
+			break;
+		}
+		case OPT_FONTTYPE:
+			lo.font_type = so.font_type = optarg;
+			break;
+		case OPT_FONTSIZE:
+			lo.font_size = so.font_size =
+				parse_num(optarg, "fontsize", 1, 500);
+			break;
+		case OPT_FONTWIDTH:
+			lo.font_width = so.font_width =
+				parse_num(optarg, "fontwidth", 0.01, 10);
+			fontwidth_given = true;
+			break;
+		case OPT_TRUNC_RIGHT:
+			lo.truncate_right = so.truncate_right = true;
+			break;
+		case OPT_REVERSE:
+			rw.reverse = true;
+			break;
+		case OPT_FLAMECHART:
+			so.flamechart = true;
+			break;
+		case OPT_NO_SORT:
+			no_sort = true;
+			break;
+		case OPT_SORT:
+			if (strcmp(optarg, "alpha") == 0)
+				to.sort = FG_TREE_SORT_ALPHA;
+			else if (strcmp(optarg, "weight") == 0)
+				to.sort = FG_TREE_SORT_WEIGHT;
+			else
+				tool_usage_error(synopsis,
+						 "--sort takes alpha or weight: '%s'",
+						 optarg);
+			sort_given = true;
+			break;
+		case OPT_BASE:
+			bases = fg_xreallocarray(bases, nbases + 1,
+						 sizeof(*bases));
+			bases[nbases++] = optarg;
+			break;
+		case OPT_TOTAL:
+			if (fg_count_parse(optarg, strlen(optarg), &total,
+					   NULL) < 0)
+				tool_usage_error(synopsis,
+						 "total must be a decimal number: '%s'",
+						 optarg);
+			lo.total = fg_count_to_double(&total);
+			so.total = &total;
+			break;
+		case OPT_FACTOR: {
+			struct fg_count f;
+			unsigned dec;
+
+			if (fg_count_parse(optarg, strlen(optarg), &f, &dec) < 0 ||
+			    fg_count_to_units(&f, dec, &so.factor_units) < 0 ||
+			    so.factor_units == 0)
+				tool_usage_error(synopsis,
+						 "factor must be a positive decimal number: '%s'",
+						 optarg);
+			so.factor_decimals = dec;
+			break;
+		}
+		case OPT_BGCOLORS:
+			if (fg_palette_background(optarg, pal, bg1, bg2) < 0)
+				tool_usage_error(synopsis,
+						 "unknown background: '%s'", optarg);
+			bgcolors = optarg;
+			break;
+		case OPT_HASH:
+			mode = FG_COLOR_HASH;
+			break;
+		case OPT_RANDOM:
+			mode = FG_COLOR_RANDOM;
+			break;
+		case OPT_DETERMINISTIC:
+			deterministic = true;
+			break;
+		case OPT_CP:
+			cp = true;
+			break;
+		case OPT_SEARCH_COLOR:
+			if (fg_palette_parse_hex(optarg, &so.search_color) < 0)
+				tool_usage_error(synopsis,
+						 "search colour must be #rrggbb: '%s'",
+						 optarg);
+			break;
+		case OPT_STROKE_COLOR:
+			if (strcmp(optarg, "none") == 0) {
+				so.stroke = false;
+			} else if (fg_palette_parse_hex(optarg,
+							&so.stroke_color) < 0) {
+				tool_usage_error(synopsis,
+						 "stroke colour must be #rrggbb or none: '%s'",
+						 optarg);
+			} else {
+				so.stroke = true;
+			}
+			break;
+		case OPT_NAMEATTR:
+			nameattr_path = optarg;
+			break;
+		case OPT_NEGATE:
+			so.negate = true;
+			break;
+		case OPT_DIFF_WIDTH:
+			if (strcmp(optarg, "after") == 0)
+				to.width = FG_TREE_WIDTH_AFTER;
+			else if (strcmp(optarg, "before") == 0)
+				to.width = FG_TREE_WIDTH_BEFORE;
+			else if (strcmp(optarg, "max") == 0)
+				to.width = FG_TREE_WIDTH_MAX;
+			else
+				tool_usage_error(synopsis,
+						 "--diff-width takes after, before or max: '%s'",
+						 optarg);
+			diff_width = true;
+			break;
+		case OPT_DIFF_THRESHOLD:
+			so.diff_threshold = parse_num(optarg, "diff-threshold",
+						      0, 100);
+			break;
+		case OPT_SEARCH: {
+			int err;
+			PCRE2_SIZE off;
+			pcre2_code *re = pcre2_compile((PCRE2_SPTR)optarg,
+						       PCRE2_ZERO_TERMINATED,
+						       PCRE2_UTF, &err, &off, NULL);
+
+			if (re == NULL) {
+				PCRE2_UCHAR msg[128];
+
+				pcre2_get_error_message(err, msg, sizeof(msg));
+				tool_usage_error(synopsis,
+						 "bad --search expression at %zu: %s",
+						 (size_t)off, (char *)msg);
+			}
+			pcre2_code_free(re);
+			so.search = optarg;
+			break;
+		}
+		case OPT_STRICT:
+			strict = true;
+			break;
+		default:
+			tool_bad_option(synopsis, ch, argv);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (so.flamechart && rw.reverse)
+		tool_usage_error(synopsis,
+				 "--flamechart and --reverse cannot be combined");
+	if (so.flamechart || no_sort) {
+		if (sort_given)
+			tool_usage_error(synopsis,
+					 "--sort cannot be combined with --flamechart or --no-sort");
+		to.sort = FG_TREE_SORT_INPUT;
+	}
+	if (!fontwidth_given)
+		lo.font_width = 0;
+	/* the script wants pixels: a percentage of the frames' width */
+	so.min_width = lo.min_width_pct ?
+		lo.min_width / 100 * (lo.width - 2 * FG_LAYOUT_XPAD) :
+		lo.min_width;
+	if (mode == FG_COLOR_RANDOM)
+		seed = deterministic ? 1234 :
+			(uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
+	else
+		seed = 1234;
+	if (nameattr_path != NULL) {
+		nameattr_read(&na, nameattr_path);
+		so.attrs = nameattr_get;
+		so.attrs_ctx = &na;
+	}
+
+	syms = fg_symtab_new();
+	s = fg_stacks_new(syms, 2);
+	if (argc == 0) {
+		ncounts = read_file(NULL, s, strict, &bad);
+	} else {
+		const char *first2 = NULL, *first1 = NULL;
+
+		for (i = 0; i < (size_t)argc; i++) {
+			unsigned k = read_file(argv[i], s, strict, &bad);
+
+			if (k == 2 && first2 == NULL)
+				first2 = argv[i];
+			if (k == 1 && first1 == NULL)
+				first1 = argv[i];
+		}
+		if (first1 != NULL && first2 != NULL)
+			tool_die(TOOL_EXIT_FAIL,
+				 "%s has two counts per line (differential) but %s has one: they cannot be merged",
+				 first2, first1);
+		ncounts = first2 != NULL ? 2 : first1 != NULL ? 1 : 0;
+	}
+	diff = ncounts == 2;
+	to.one_col = !diff;
+	if (diff && so.negate && !diff_width)
+		to.width = FG_TREE_WIDTH_BEFORE;
+	if (pal == FG_PAL_DIFF_CB) {
+		if (diff)
+			so.diff_cb = true;
+		else
+			tool_warn("--colors diff-cb is for differential input; using hot");
+	}
+	if (pal == FG_PAL_CHAIN)
+		rw.chain = true;
+	if (nbases > 0) {
+		uint32_t *ids = fg_xreallocarray(NULL, nbases, sizeof(*ids));
+		size_t k = 0;
+
+		for (i = 0; i < nbases; i++) {
+			uint32_t id = fg_symtab_find(syms, bases[i],
+						     strlen(bases[i]));
+
+			if (id != UINT32_MAX)
+				ids[k++] = id;
+		}
+		rw.base = ids;
+		rw.nbase = k;
+		if (k == 0) {
+			/* no stack holds a base frame: nothing is left */
+			fg_stacks_free(s);
+			s = fg_stacks_new(syms, 2);
+		}
+	}
+	if (rw.reverse || rw.chain || rw.nbase > 0) {
+		s2 = fg_tree_rewrite(s, &rw, &d);
+		if (s2 == NULL)
+			tool_die_diag(&d);
+		fg_stacks_free(s);
+		s = s2;
+	}
+	free((void *)(uintptr_t)rw.base);
+	free(bases);
+
+	if (fg_palette_background(bgcolors, so.diff_cb ? FG_PAL_DIFF_CB : pal,
+				  bg1, bg2) < 0)
+		tool_usage_error(synopsis, "unknown background: '%s'", bgcolors);
+	so.bg_top = bg1;
+	so.bg_bottom = bg2;
+
+	out = tool_output_open(output);
+	if (width_total(s, diff, to.width) <= 0) {
+		tool_warn("no stack counts found");
+		rc = fg_svg_write_empty(&so, lo.width, out, &d);
+		tool_output_close();
+		if (rc < 0)
+			tool_die_diag(&d);
+		fg_stacks_free(s);
+		fg_symtab_free(syms);
+		if (nameattr_path != NULL)
+			nameattr_free(&na);
+		return TOOL_EXIT_FAIL;
+	}
+	if (lo.total > 0 && lo.total < width_total(s, diff, to.width)) {
+		tool_warn("--total %g is less than the actual total %g; ignored",
+			  lo.total, width_total(s, diff, to.width));
+		lo.total = 0;
+		so.total = NULL;
+	}
+	to.min_count = fg_layout_min_count(&lo, width_total(s, diff, to.width));
+	tree = fg_tree_build(s, &to, &rc, &d);
+	if (tree == NULL)
+		tool_die_diag(&d);
+	lo.legend = diff;
+	layout = fg_layout_new(tree, &lo, &d);
+	if (layout == NULL)
+		tool_die_diag(&d);
+	palette = fg_palette_new(pal, mode, seed);
+	if (cp && fg_palette_map_read(palette, PALETTE_MAP, &d) < 0)
+		tool_die_diag(&d);
+	rc = fg_svg_write(tree, layout, palette, &so, out, &d);
+	if (rc < 0) {
+		tool_output_close();
+		tool_die_diag(&d);
+	}
+	tool_output_close();
+	if (cp) {
+		char tmp[64];
+		int fd;
+		FILE *pf;
+
+		/* beside it, then renamed over it: never half written */
+		snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", PALETTE_MAP,
+			 (long)getpid());
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		pf = fd < 0 ? NULL : fdopen(fd, "w");
+
+		if (pf == NULL ||
+		    fg_palette_map_write(palette, pf) < 0 || fclose(pf) != 0 ||
+		    rename(tmp, PALETTE_MAP) != 0) {
+			int e = errno;
+
+			if (fd >= 0)
+				unlink(tmp);
+			tool_die(TOOL_EXIT_FAIL, "%s: %s", PALETTE_MAP,
+				 strerror(e));
+		}
+	}
+
+	fg_palette_free(palette);
+	fg_layout_free(layout);
+	fg_layout_fonts_release();
+	fg_tree_free(tree);
+	fg_stacks_free(s);
+	fg_symtab_free(syms);
+	if (nameattr_path != NULL)
+		nameattr_free(&na);
+	return bad ? TOOL_EXIT_FAIL : TOOL_EXIT_OK;
+}
