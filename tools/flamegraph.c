@@ -778,9 +778,9 @@ main(int argc, char **argv)
 		tool_warn("no stack counts found");
 		rc = raster ? fg_raster_write_empty(&so, &ro, lo.width, out, &d) :
 			fg_svg_write_empty(&so, lo.width, out, &d);
-		tool_output_close();
 		if (rc < 0)
 			tool_die_diag(&d);
+		tool_output_close();
 		fg_stacks_free(s);
 		fg_symtab_free(syms);
 		if (nameattr_path != NULL)
@@ -805,10 +805,8 @@ main(int argc, char **argv)
 		tool_die_diag(&d);
 	rc = raster ? fg_raster_write(tree, layout, palette, &so, &ro, out, &d) :
 		fg_svg_write(tree, layout, palette, &so, out, &d);
-	if (rc < 0) {
-		tool_output_close();
+	if (rc < 0)	/* exiting removes the temporary file */
 		tool_die_diag(&d);
-	}
 	tool_output_close();
 	if (cp) {
 		char tmp[] = PALETTE_MAP ".XXXXXX";
