@@ -778,6 +778,8 @@ main(int argc, char **argv)
 		tool_warn("no stack counts found");
 		rc = raster ? fg_raster_write_empty(&so, &ro, lo.width, out, &d) :
 			fg_svg_write_empty(&so, lo.width, out, &d);
+		if (raster)
+			fg_layout_fonts_release();
 		if (rc < 0)
 			tool_die_diag(&d);
 		tool_output_close();
@@ -805,8 +807,10 @@ main(int argc, char **argv)
 		tool_die_diag(&d);
 	rc = raster ? fg_raster_write(tree, layout, palette, &so, &ro, out, &d) :
 		fg_svg_write(tree, layout, palette, &so, out, &d);
-	if (rc < 0)	/* exiting removes the temporary file */
+	if (rc < 0) {	/* exiting removes the temporary file */
+		fg_layout_fonts_release();
 		tool_die_diag(&d);
+	}
 	tool_output_close();
 	if (cp) {
 		char tmp[] = PALETTE_MAP ".XXXXXX";

@@ -152,6 +152,16 @@ esac
 	grep -q 'fontwidth' "$tmp/err" && "$probe" "$tmp/fw.png" >/dev/null &&
 	ok "png --fontwidth warns" || bad "png --fontwidth warns" "$(cat "$tmp/err")"
 
+# a write error is reported, exit 1
+for f in png pdf; do
+	if [ -w /dev/full ]; then
+		"$fg" --format $f "$c" >/dev/full 2>"$tmp/err"
+		rc=$?
+		[ $rc -eq 1 ] && grep -q 'write error' "$tmp/err" &&
+			ok "$f write error" || bad "$f write error" "exit $rc: $(cat "$tmp/err")"
+	fi
+done
+
 # empty input: a picture that says so, exit 1
 "$fg" -o "$tmp/empty.png" fixtures/flamegraph/empty.folded 2>"$tmp/err"
 rc=$?
