@@ -185,6 +185,8 @@ raster_setup(const struct raster_args *ra, const char *output,
 				 "--notes is for SVG and PDF output");
 	if (fontwidth)
 		tool_warn("--fontwidth: PNG and PDF labels are measured in the font");
+	if (strcmp(so->nametype, "Function:") != 0)
+		tool_warn("--nametype: PNG and PDF have no details line to label");
 	ro->format = (enum fg_raster_format)fmt;
 	if (ra->scale != NULL)
 		ro->scale = parse_num(ra->scale, "scale", 0.1, 16);

@@ -102,6 +102,7 @@ png c-reverse-minwidth 1 --reverse --minwidth 2 "$c"
 png c-flamechart 1 --flamechart --colors blue "$c"
 png c-scale2 2 --width 800 --height 20 "$c"
 png c-bg-hash 1 --bgcolors '#102030' --colors mem --hash "$c"
+png c-stroke 1 --stroke-color '#000000' --sort=weight "$c"
 png c-random 1 --random --deterministic --colors aqua "$c"
 png java 1 --colors java "$java"
 png diff 1 "$tmp/diff.folded"
@@ -161,6 +162,10 @@ for f in png pdf; do
 			ok "$f write error" || bad "$f write error" "exit $rc: $(cat "$tmp/err")"
 	fi
 done
+
+"$fg" --nametype 'Symbol:' -o "$tmp/nt.png" "$c" 2>"$tmp/err" &&
+	grep -q 'nametype' "$tmp/err" && "$probe" "$tmp/nt.png" >/dev/null &&
+	ok "png --nametype warns" || bad "png --nametype warns" "$(cat "$tmp/err")"
 
 # empty input: a picture that says so, exit 1
 "$fg" -o "$tmp/empty.png" fixtures/flamegraph/empty.folded 2>"$tmp/err"
