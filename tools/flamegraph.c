@@ -680,6 +680,10 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	raster = raster_setup(&ra, output, &ro, &lo, &so, bgcolors,
+			      nameattr_path, fontwidth_given);
+	if (raster)
+		ro.min_width = min_width_arg;
 	if (so.flamechart && rw.reverse)
 		tool_usage_error(synopsis,
 				 "--flamechart and --reverse cannot be combined");
@@ -691,10 +695,6 @@ main(int argc, char **argv)
 	}
 	if (!fontwidth_given)
 		lo.font_width = 0;
-	raster = raster_setup(&ra, output, &ro, &lo, &so, bgcolors,
-			      nameattr_path, fontwidth_given);
-	if (raster)
-		ro.min_width = min_width_arg;
 	so.min_width = lo.min_width_pct ? 0 : lo.min_width;
 	if (mode == FG_COLOR_RANDOM)
 		seed = deterministic ? 1234 :
