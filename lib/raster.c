@@ -436,7 +436,7 @@ frames(struct ctx *c, const struct fg_tree *t, const struct fg_layout *l,
 	cairo_t *cr = c->cr;
 	double total = fg_layout_total(l), maxabs = fg_tree_max_delta(t);
 	double thr = o->diff_threshold * total / 100.0, matched = 0;
-	double ybase = o->font_size / 3 + 0.5;
+	double ybase = o->font_size / 3 + 0.5, dots;
 	pcre2_match_data *md = NULL;
 	bool *covered = NULL;
 	size_t i;
@@ -446,6 +446,7 @@ frames(struct ctx *c, const struct fg_tree *t, const struct fg_layout *l,
 		covered = fg_xcalloc(fg_tree_count(t), sizeof(*covered));
 	}
 	select_font(cr, o->font_type, o->font_size);
+	dots = advance(cr, &c->tmp, "..", 2);
 	cairo_set_line_width(cr, 0.5);
 	for (i = 0; i < fg_layout_count(l); i++) {
 		const struct fg_layout_frame *f = fg_layout_frame(l, i);
@@ -475,8 +476,8 @@ frames(struct ctx *c, const struct fg_tree *t, const struct fg_layout *l,
 		} else {
 			cairo_fill(cr);
 		}
-		/* a label needs room for two characters and ".." */
-		if (f->w - 3 < o->font_size * 1.2)
+		/* a label needs room for ".." and two characters */
+		if (f->w - 3 <= dots)
 			continue;
 		fit(cr, &c->tmp, &c->bounds, &c->nbounds, f->name, f->name_len,
 		    f->w - 3, o->truncate_right, &c->label);
