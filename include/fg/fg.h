@@ -15,6 +15,7 @@
 #include "fg/layout.h"
 #include "fg/lineio.h"
 #include "fg/palette.h"
+#include "fg/raster.h"
 #include "fg/rewrite.h"
 #include "fg/stacks.h"
 #include "fg/svg.h"
