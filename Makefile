@@ -29,6 +29,9 @@ DEBIAN_PACKAGES = make gcc libc6-dev pkg-config \
 	libxml2-dev libcairo2-dev libpcre2-dev libjansson-dev \
 	libcmocka-dev fonts-dejavu-core libfontconfig-dev \
 	mandoc valgrind clang libclang-rt-14-dev time libxml2-utils
+# flamegraph's PNG and PDF tests: pdfinfo and pdftotext.
+DEBIAN_PACKAGES += poppler-utils
+DEP_COMMANDS += pdfinfo pdftotext
 PC_MODULES = libxml-2.0 cairo libpcre2-8 jansson cmocka
 DEP_COMMANDS = mandoc valgrind clang /usr/bin/time xmllint
 # The browser tests (tests/browser/): Debian's chromium, driven from Node
@@ -185,8 +188,13 @@ $(UNIT_BIN): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@[ -n "$(Q)" ] && echo "  LINK    $@" || true
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIT_LIBS)
 
+# tests/raster/run.sh reads PNG pixels back through cairo with pngpixel.
+PNGPIXEL = $(BUILD)/tests/raster/pngpixel
+$(PNGPIXEL): $(BUILD)/tests/raster/pngpixel.o
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CAIRO_LIBS)
+
 ## check: build, then run the unit, golden and man-page tests
-check: all $(UNIT_BIN)
+check: all $(UNIT_BIN) $(PNGPIXEL)
 	$(Q)BUILD=$(BUILD) sh tests/check.sh
 
 ## bless: rewrite the golden expectations from current output (review the diff)

@@ -795,3 +795,38 @@ fg_svg_write_empty(const struct fg_svg_opts *o, double width, FILE *out,
 	}
 	return c.rc;
 }
+
+int
+fg_svg_count_text(const struct fg_svg_opts *o, const struct fg_count *c,
+		  char *buf)
+{
+	return scaled(o, c, buf);
+}
+
+const char *
+fg_svg_title(const struct fg_svg_opts *o)
+{
+	return default_title(o);
+}
+
+struct fg_rgb
+fg_svg_frame_color(const struct fg_tree *t, uint32_t node,
+		   struct fg_palette *p, const struct fg_svg_opts *o,
+		   double maxabs, double threshold)
+{
+	const struct fg_tree_node *nd = fg_tree_node(t, node);
+	size_t nl;
+	const char *raw;
+
+	if (fg_tree_is_diff(t)) {
+		double delta = fg_count_to_double(&nd->after) -
+			       fg_count_to_double(&nd->before);
+
+		return fg_palette_diff_color(o->negate ? -delta : delta, maxabs,
+					     threshold, o->diff_cb);
+	}
+	if (node == 0)
+		return fg_palette_color(p, "all", 3);
+	raw = fg_symtab_str(fg_tree_symtab(t), nd->name, &nl);
+	return fg_palette_color(p, raw, nl);
+}

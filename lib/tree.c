@@ -26,6 +26,7 @@ struct fg_tree {
 	uint32_t max_depth;
 	bool diff;
 	double max_delta;
+	size_t pruned;	/* runs left out for being narrower than min_count */
 };
 
 /* What the build works on: one stack in order. */
@@ -189,6 +190,8 @@ add_ranges(struct fg_tree *t, const struct build *b, struct fg_diag *d)
 			width = count_sub(&b->pw[j], &b->pw[i]);
 			if (fg_count_is_zero(&width) ||
 			    fg_count_to_double(&width) < b->min_count) {
+				if (!fg_count_is_zero(&width))
+					t->pruned++;
 				i = j;
 				continue;
 			}
@@ -566,4 +569,10 @@ done:
 	free(buf);
 	free(wmap);
 	return out;
+}
+
+size_t
+fg_tree_pruned(const struct fg_tree *t)
+{
+	return t->pruned;
 }

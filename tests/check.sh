@@ -57,7 +57,8 @@ fail=$((fail + hf))
 # (tests/browser/, Debian's chromium; needs $BUILD/flamegraph): scripts that end with
 # their own "N passed, N failed" line.
 for script in tests/golden/run.sh tests/cli.sh tests/completion.sh \
-    tests/progress.sh tests/man-examples.sh tests/browser/run.sh; do
+    tests/progress.sh tests/man-examples.sh tests/browser/run.sh \
+    tests/raster/run.sh; do
 	BUILD=$BUILD sh "$script" >"$log" 2>&1
 	grep -v '^ok ' "$log" | sed '$d'
 	summary=$(tail -n 1 "$log")

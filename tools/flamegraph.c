@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "fg/fg.h"
 #include "fg/layout.h"
 #include "fg/palette.h"
+#include "fg/raster.h"
 #include "fg/svg.h"
 #include "fg/tree.h"
 #include "tool.h"
@@ -81,8 +83,15 @@ usage(void)
 "      --negate             widths from the first count, hues swapped\n"
 "      --diff-width=after|before|max  which count sets the widths\n"
 "      --diff-threshold PCT changes under PCT%% of the total are neutral\n"
+"PNG and PDF:\n"
+"      --format FORMAT      svg, png or pdf (default: from the -o file's\n"
+"                           extension, else svg)\n"
+"      --scale N            PNG pixels per layout pixel, for HiDPI (default 1)\n"
+"      --theme light|dark   colours of the background and the text\n"
+"      --page-fit a4|letter PDF: fit the graph on one page of that size\n"
 "Other:\n"
-"      --search REGEX       search preset when the SVG opens\n"
+"      --search REGEX       search preset when the SVG opens; PNG and PDF\n"
+"                           draw the matches in the search colour\n"
 "  -o, --output FILE        write to FILE, replaced only on success\n"
 "      --strict             stop at the first malformed line\n"
 "  -h, --help               print this help and exit\n"
@@ -96,7 +105,8 @@ enum {
 	OPT_FLAMECHART, OPT_NO_SORT, OPT_SORT, OPT_BASE, OPT_TOTAL,
 	OPT_FACTOR, OPT_BGCOLORS, OPT_HASH, OPT_RANDOM, OPT_DETERMINISTIC,
 	OPT_CP, OPT_SEARCH_COLOR, OPT_STROKE_COLOR, OPT_NAMEATTR, OPT_NEGATE,
-	OPT_DIFF_WIDTH, OPT_DIFF_THRESHOLD, OPT_SEARCH, OPT_STRICT
+	OPT_DIFF_WIDTH, OPT_DIFF_THRESHOLD, OPT_SEARCH, OPT_STRICT,
+	OPT_FORMAT, OPT_SCALE, OPT_THEME, OPT_PAGE_FIT
 };
 
 #define PALETTE_MAP "palette.map"
@@ -116,6 +126,98 @@ parse_num(const char *arg, const char *what, double min, double max)
 				 what, min, max, arg);
 	return v;
 }
+
+/* ---- PNG and PDF (lib/raster.c): --format, --scale, --theme, --page-fit ---- */
+
+struct raster_args {
+	const char *format;	/* --format, NULL: from -o's extension */
+	const char *scale, *theme, *page_fit;	/* as given, NULL: not */
+	bool fonttype;		/* --fonttype given */
+};
+
+/* The output format: --format, else -o's extension, else SVG. */
+static int
+raster_format(const struct raster_args *ra, const char *output)
+{
+	const char *f = ra->format, *dot;
+
+	if (f == NULL && output != NULL && (dot = strrchr(output, '.')) != NULL &&
+	    strchr(dot, '/') == NULL)
+		f = dot + 1;
+	if (f == NULL || strcasecmp(f, "svg") == 0)
+		return -1;
+	if (strcasecmp(f, "png") == 0)
+		return FG_RASTER_PNG;
+	if (strcasecmp(f, "pdf") == 0)
+		return FG_RASTER_PDF;
+	if (ra->format != NULL)
+		tool_usage_error(synopsis, "--format takes svg, png or pdf: '%s'",
+				 ra->format);
+	return -1;	/* another extension: SVG, as before */
+}
+
+/*
+ * Checks the raster options against the format and fills ro; returns
+ * true when the output is PNG or PDF. Options that only one format can
+ * honour are usage errors with the others, never silently ignored.
+ */
+static bool
+raster_setup(const struct raster_args *ra, const char *output,
+	     struct fg_raster_opts *ro, struct fg_layout_opts *lo,
+	     struct fg_svg_opts *so, const char *bgcolors,
+	     const char *nameattr, bool fontwidth)
+{
+	int fmt = raster_format(ra, output);
+
+	fg_raster_opts_init(ro);
+	if (fmt != FG_RASTER_PNG && ra->scale != NULL)
+		tool_usage_error(synopsis, "--scale is for PNG output");
+	if (fmt != FG_RASTER_PDF && ra->page_fit != NULL)
+		tool_usage_error(synopsis, "--page-fit is for PDF output");
+	if (fmt < 0 && ra->theme != NULL)
+		tool_usage_error(synopsis,
+				 "--theme is for PNG and PDF output (the SVG follows the viewer's light or dark setting)");
+	if (fmt < 0)
+		return false;
+	if (nameattr != NULL)
+		tool_usage_error(synopsis, "--nameattr is for SVG output");
+	if (fmt == FG_RASTER_PNG && so->notes != NULL)
+		tool_usage_error(synopsis,
+				 "--notes is for SVG and PDF output");
+	if (fontwidth)
+		tool_warn("--fontwidth: PNG and PDF labels are measured in the font");
+	if (strcmp(so->nametype, "Function:") != 0)
+		tool_warn("--nametype: PNG and PDF have no details line to label");
+	ro->format = (enum fg_raster_format)fmt;
+	if (ra->scale != NULL)
+		ro->scale = parse_num(ra->scale, "scale", 0.1, 16);
+	if (ra->theme != NULL) {
+		if (strcmp(ra->theme, "dark") == 0)
+			ro->dark = true;
+		else if (strcmp(ra->theme, "light") != 0)
+			tool_usage_error(synopsis,
+					 "--theme takes light or dark: '%s'",
+					 ra->theme);
+	}
+	if (ra->page_fit != NULL) {
+		if (strcasecmp(ra->page_fit, "a4") == 0)
+			ro->page = FG_RASTER_PAGE_A4;
+		else if (strcasecmp(ra->page_fit, "letter") == 0)
+			ro->page = FG_RASTER_PAGE_LETTER;
+		else
+			tool_usage_error(synopsis,
+					 "--page-fit takes a4 or letter: '%s'",
+					 ra->page_fit);
+	}
+	ro->bg_given = bgcolors != NULL;
+	if (!ra->fonttype)
+		lo->font_type = so->font_type = FG_RASTER_DEFAULT_FONT;
+	/* labels are fitted by the renderer in the font itself */
+	lo->font_width = 0;
+	return true;
+}
+
+/* ---- end of PNG and PDF ---- */
 
 /* --nameattr: name TAB key=value TAB key=value ... */
 struct nameattr {
@@ -297,6 +399,7 @@ main(int argc, char **argv)
 		{ "encoding", required_argument, NULL, OPT_ENCODING },
 		{ "factor", required_argument, NULL, OPT_FACTOR },
 		{ "flamechart", no_argument, NULL, OPT_FLAMECHART },
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "fontsize", required_argument, NULL, OPT_FONTSIZE },
 		{ "fonttype", required_argument, NULL, OPT_FONTTYPE },
 		{ "fontwidth", required_argument, NULL, OPT_FONTWIDTH },
@@ -311,14 +414,17 @@ main(int argc, char **argv)
 		{ "no-sort", no_argument, NULL, OPT_NO_SORT },
 		{ "notes", required_argument, NULL, OPT_NOTES },
 		{ "output", required_argument, NULL, 'o' },
+		{ "page-fit", required_argument, NULL, OPT_PAGE_FIT },
 		{ "random", no_argument, NULL, OPT_RANDOM },
 		{ "reverse", no_argument, NULL, OPT_REVERSE },
+		{ "scale", required_argument, NULL, OPT_SCALE },
 		{ "search", required_argument, NULL, OPT_SEARCH },
 		{ "search-color", required_argument, NULL, OPT_SEARCH_COLOR },
 		{ "sort", required_argument, NULL, OPT_SORT },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "stroke-color", required_argument, NULL, OPT_STROKE_COLOR },
 		{ "subtitle", required_argument, NULL, OPT_SUBTITLE },
+		{ "theme", required_argument, NULL, OPT_THEME },
 		{ "title", required_argument, NULL, OPT_TITLE },
 		{ "total", required_argument, NULL, OPT_TOTAL },
 		{ "truncate-text-right", no_argument, NULL, OPT_TRUNC_RIGHT },
@@ -328,6 +434,9 @@ main(int argc, char **argv)
 	};
 	struct fg_layout_opts lo;
 	struct fg_svg_opts so;
+	struct fg_raster_opts ro;
+	struct raster_args ra = { NULL, NULL, NULL, NULL, false };
+	bool raster;
 	struct fg_tree_opts to = FG_TREE_OPTS_INIT;
 	struct fg_tree_rewrite rw = { false, NULL, 0, false };
 	enum fg_palette_id pal = FG_PAL_HOT;
@@ -335,6 +444,7 @@ main(int argc, char **argv)
 	bool strict = false, cp = false, deterministic = false, diff_width = false;
 	bool no_sort = false, sort_given = false, fontwidth_given = false;
 	const char *output = NULL, *bgcolors = NULL, *nameattr_path = NULL;
+	const char *min_width_arg = "0.1";
 	const char **bases = NULL;
 	size_t nbases = 0, i;
 	struct nameattr na;
@@ -406,6 +516,7 @@ main(int argc, char **argv)
 			size_t n = strlen(optarg);
 			char *tmp = strdup(optarg);
 
+			min_width_arg = optarg;
 			if (n > 0 && tmp[n - 1] == '%') {
 				tmp[n - 1] = '\0';
 				lo.min_width_pct = true;
@@ -417,6 +528,7 @@ main(int argc, char **argv)
 		}
 		case OPT_FONTTYPE:
 			lo.font_type = so.font_type = optarg;
+			ra.fonttype = true;
 			break;
 		case OPT_FONTSIZE:
 			lo.font_size = so.font_size =
@@ -558,12 +670,28 @@ main(int argc, char **argv)
 		case OPT_STRICT:
 			strict = true;
 			break;
+		case OPT_FORMAT:
+			ra.format = optarg;
+			break;
+		case OPT_SCALE:
+			ra.scale = optarg;
+			break;
+		case OPT_THEME:
+			ra.theme = optarg;
+			break;
+		case OPT_PAGE_FIT:
+			ra.page_fit = optarg;
+			break;
 		default:
 			tool_bad_option(synopsis, ch, argv);
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	raster = raster_setup(&ra, output, &ro, &lo, &so, bgcolors,
+			      nameattr_path, fontwidth_given);
+	if (raster)
+		ro.min_width = min_width_arg;
 	if (so.flamechart && rw.reverse)
 		tool_usage_error(synopsis,
 				 "--flamechart and --reverse cannot be combined");
@@ -661,10 +789,13 @@ main(int argc, char **argv)
 	out = tool_output_open(output);
 	if (width_total(s, diff, to.width) <= 0) {
 		tool_warn("no stack counts found");
-		rc = fg_svg_write_empty(&so, lo.width, out, &d);
-		tool_output_close();
+		rc = raster ? fg_raster_write_empty(&so, &ro, lo.width, out, &d) :
+			fg_svg_write_empty(&so, lo.width, out, &d);
+		if (raster)
+			fg_layout_fonts_release();
 		if (rc < 0)
 			tool_die_diag(&d);
+		tool_output_close();
 		fg_stacks_free(s);
 		fg_symtab_free(syms);
 		if (nameattr_path != NULL)
@@ -688,9 +819,13 @@ main(int argc, char **argv)
 	palette = fg_palette_new(pal, mode, seed);
 	if (cp && fg_palette_map_read(palette, PALETTE_MAP, &d) < 0)
 		tool_die_diag(&d);
-	rc = fg_svg_write(tree, layout, palette, &so, out, &d);
-	if (rc < 0) {
-		tool_output_close();
+	rc = raster ? fg_raster_write(tree, layout, palette, &so, &ro, out, &d) :
+		fg_svg_write(tree, layout, palette, &so, out, &d);
+	if (rc < 0) {	/* exiting removes the temporary file */
+		fg_layout_fonts_release();
+		/* a failed write is reported as such, and exits */
+		if (ferror(out))
+			tool_output_close();
 		tool_die_diag(&d);
 	}
 	tool_output_close();

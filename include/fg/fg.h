@@ -18,6 +18,7 @@
 #include "fg/perf.h"
 #include "fg/pyframe.h"
 #include "fg/pyspy.h"
+#include "fg/raster.h"
 #include "fg/rewrite.h"
 #include "fg/speedscope.h"
 #include "fg/stacks.h"

@@ -79,6 +79,26 @@ int fg_svg_write_mem(const struct fg_tree *t, const struct fg_layout *l,
 int fg_svg_write_empty(const struct fg_svg_opts *o, double width, FILE *out,
 		       struct fg_diag *d);
 
+/*
+ * c times o's --factor as text in buf (FG_COUNT_BUFSZ + 8 bytes), exact,
+ * as the SVG shows counts. Returns the length, or FG_ERANGE.
+ */
+int fg_svg_count_text(const struct fg_svg_opts *o, const struct fg_count *c,
+		      char *buf);
+
+/* The title: o->title, else the default for the kind of graph. */
+const char *fg_svg_title(const struct fg_svg_opts *o);
+
+/*
+ * The fill of tree node node: its differential colour (maxabs and
+ * threshold, in counts, as fg_palette_diff_color takes them), or its
+ * name's colour from p ("all" for the root).
+ */
+struct fg_rgb fg_svg_frame_color(const struct fg_tree *t, uint32_t node,
+				 struct fg_palette *p,
+				 const struct fg_svg_opts *o, double maxabs,
+				 double threshold);
+
 /* The embedded script and style sheet (NUL-terminated). */
 extern const unsigned char fg_asset_js[];
 extern const unsigned char fg_asset_css[];

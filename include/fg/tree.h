@@ -98,6 +98,11 @@ bool fg_tree_is_diff(const struct fg_tree *t);
 struct fg_symtab *fg_tree_symtab(const struct fg_tree *t);
 /* Largest inclusive |after - before| over the nodes but the root. */
 double fg_tree_max_delta(const struct fg_tree *t);
+/*
+ * How many frames were not made for being narrower than min_count (not
+ * counting the frames beneath them, which were never looked at).
+ */
+size_t fg_tree_pruned(const struct fg_tree *t);
 
 /*
  * Stack rewrites done before the tree is built; each returns a new table
