@@ -65,6 +65,17 @@ for tool in difffold flamegraph topfns; do
 	(umask 022 && "$bin" -o "$tmp/o-$tool/perm" $args)
 	[ "$(stat -c %a "$tmp/o-$tool/perm")" = 644 ]
 	check $? "$tool: -o file has mode 644 under umask 022"
+
+	# -o naming a FIFO (or a device) writes into it: no rename over it.
+	rm -f "$tmp/fifo"
+	mkfifo "$tmp/fifo"
+	cat "$tmp/fifo" >"$tmp/fifo.out" &
+	"$bin" -o "$tmp/fifo" $args 2>"$tmp/err"
+	st=$?
+	wait
+	"$bin" $args >"$tmp/fifo.want" 2>/dev/null
+	[ $st = 0 ] && [ -p "$tmp/fifo" ] && cmp -s "$tmp/fifo.out" "$tmp/fifo.want"
+	check $? "$tool: -o into a FIFO writes through it and keeps it"
 done
 
 # flamegraph --cp: palette.map in the current directory is read (its

@@ -164,6 +164,23 @@ tool_output_open(const char *path)
 		out_fp = stdout;
 		return out_fp;
 	}
+	/*
+	 * A device or a FIFO (/dev/stdout, /dev/null, a named pipe) is
+	 * written in place: a rename would replace it with a file.
+	 */
+	{
+		struct stat sb;
+
+		if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) &&
+		    !S_ISDIR(sb.st_mode)) {
+			out_fp = fopen(path, "w");
+			if (out_fp == NULL)
+				tool_die(TOOL_EXIT_FAIL, "cannot open '%s': %s",
+					 path, strerror(errno));
+			out_path = path;
+			return out_fp;
+		}
+	}
 	slash = strrchr(path, '/');
 	dirlen = slash ? (size_t)(slash - path) + 1 : 0;
 	out_tmp = fg_xmalloc(dirlen + 32);
