@@ -26,7 +26,8 @@
 
 static const char synopsis[] =
 	"usage: flamegraph [-hiV] [--colors palette] [--title text] [--width pixels]\n"
-	"                  [--minwidth pixels|N%] [-o file] [option ...] [file ...]\n";
+	"                  [--minwidth pixels|N%] [-o file] [option ...] [transforms]\n"
+	"                  [file ...]\n";
 
 static void
 usage(void)
@@ -95,7 +96,11 @@ usage(void)
 "  -o, --output FILE        write to FILE, replaced only on success\n"
 "      --strict             stop at the first malformed line\n"
 "  -h, --help               print this help and exit\n"
-"  -V, --version            print the version and exit\n");
+"  -V, --version            print the version and exit\n"
+"\n"
+TOOL_COMMON_HELP
+"\n"
+"Example: perf script | stackcollapse-perf | flamegraph -o perf.svg\n");
 }
 
 enum {
@@ -349,7 +354,9 @@ read_file(const char *path, struct fg_stacks *s, bool strict,
 	in = fg_lines_open(path, &d);
 	if (in == NULL)
 		tool_die(TOOL_EXIT_FAIL, "%s", d.msg);
+	tool_progress_lines(in, path);
 	rc = fg_folded_read(in, s, &o, &st, &d);
+	tool_progress_end();
 	if (rc < 0) {
 		if (d.msg[0] == '\0')
 			fg_diag_set(&d, fg_lines_name(in), 0, 0, "%s",
@@ -357,6 +364,11 @@ read_file(const char *path, struct fg_stacks *s, bool strict,
 		tool_die_diag(&d);
 	}
 	tool_report_skipped(&st);
+	if (tool_verbose)
+		tool_warn("%s: %llu bytes, %lu lines, %lu stack lines, %lu malformed, %u count%s a line",
+			  fg_lines_name(in), fg_lines_bytes(in), st.lines,
+			  st.stacks, st.bad, st.ncounts,
+			  st.ncounts == 1 ? "" : "s");
 	*bad += st.bad;
 	fg_lines_close(in);
 	return st.ncounts;
@@ -430,6 +442,7 @@ main(int argc, char **argv)
 		{ "truncate-text-right", no_argument, NULL, OPT_TRUNC_RIGHT },
 		{ "version", no_argument, NULL, 'V' },
 		{ "width", required_argument, NULL, OPT_WIDTH },
+		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct fg_layout_opts lo;
@@ -450,6 +463,7 @@ main(int argc, char **argv)
 	struct nameattr na;
 	struct fg_symtab *syms;
 	struct fg_stacks *s, *s2;
+	struct fg_filter *filter = NULL;
 	struct fg_tree *tree;
 	struct fg_layout *layout;
 	struct fg_palette *palette;
@@ -683,6 +697,8 @@ main(int argc, char **argv)
 			ra.page_fit = optarg;
 			break;
 		default:
+			if (tool_common_option(&filter, ch, optarg, synopsis))
+				break;
 			tool_bad_option(synopsis, ch, argv);
 		}
 	}
@@ -740,6 +756,9 @@ main(int argc, char **argv)
 		ncounts = first2 != NULL ? 2 : first1 != NULL ? 1 : 0;
 	}
 	diff = ncounts == 2;
+	/* the transforms see the stacks as read, before --reverse and --base */
+	tool_filter_apply(filter, &s, diff ? 2 : 1, NULL);
+	fg_filter_free(filter);
 	to.one_col = !diff;
 	if (diff && so.negate && !diff_width)
 		to.width = FG_TREE_WIDTH_BEFORE;
