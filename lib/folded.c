@@ -11,6 +11,8 @@
 
 #define QUOTE_MAX 40
 
+static const struct fg_count zero_count = FG_COUNT_ZERO;
+
 static inline int
 blank(char c)
 {
@@ -229,7 +231,9 @@ fg_folded_read(struct fg_lines *in, struct fg_stacks *dst,
 	struct fg_folded_stats local;
 	struct fg_diag ld;
 	struct prev pv = { NULL, 0, 0, NULL, NULL, 0, 0 };
-	size_t idx;
+	struct fg_count *cs;
+	size_t idx, slot = 0;
+	uint64_t h = 0;
 	const char *p;
 	size_t n;
 	int rc;
@@ -287,17 +291,36 @@ fg_folded_read(struct fg_lines *in, struct fg_stacks *dst,
 			dec = fl.decimals1;
 		}
 		st->ncounts = nc;
-		rc = split_reuse(syms, o, &pv, fl.stack, len, d);
-		if (rc < 0) {
-			if (d != NULL && d->line == 0) {
-				d->file = fg_lines_name(in);
-				d->line = fg_lines_lineno(in);
-			}
-			goto out;
+		/*
+		 * A stack seen before is found by its text, without
+		 * splitting and interning its frames again. (A frame map
+		 * changes the text, so then every line takes the long way.)
+		 */
+		idx = SIZE_MAX;
+		if (o->map == NULL) {
+			h = fg_hash_text(fl.stack, len);
+			idx = fg_stacks_text_lookup(dst, fl.stack, len, h,
+						    &slot);
 		}
+		if (idx == SIZE_MAX) {
+			rc = split_reuse(syms, o, &pv, fl.stack, len, d);
+			if (rc < 0) {
+				if (d != NULL && d->line == 0) {
+					d->file = fg_lines_name(in);
+					d->line = fg_lines_lineno(in);
+				}
+				goto out;
+			}
+			if (o->map == NULL)
+				idx = fg_stacks_insert(dst, pv.ids, pv.n, h,
+						       slot, 1);
+			else	/* adding 0 to a column in range cannot fail */
+				(void)fg_stacks_add(dst, pv.ids, pv.n, o->col,
+						    &zero_count, &idx);
+		}
+		cs = fg_stacks_counts_mut(dst, idx) + o->col;
 		for (c = 0; c < nc; c++) {
-			rc = fg_stacks_add(dst, pv.ids, pv.n, o->col + c,
-					   &counts[c], &idx);
+			rc = fg_count_add(&cs[c], &counts[c]);
 			if (rc < 0) {
 				fg_diag_set(d, fg_lines_name(in),
 					    fg_lines_lineno(in), 0,
@@ -335,10 +358,10 @@ out_flush(struct out *o)
 	o->len = 0;
 }
 
-static void
+static inline void
 out_add(struct out *o, const char *s, size_t n)
 {
-	if (o->cap - o->len < n) {
+	if (FG_UNLIKELY(o->cap - o->len < n)) {
 		out_flush(o);
 		if (n > o->cap) {
 			if (!o->err && fwrite(s, 1, n, o->fp) != n)
@@ -360,23 +383,49 @@ fg_folded_write(const struct fg_stacks *s, FILE *fp)
 	return rc;
 }
 
+/*
+ * Fetches what writing stack idx will read: in sorted order the stacks
+ * are scattered over the table, and waiting for each one's frames and
+ * counts to arrive from memory would cost more than writing them.
+ */
+static inline void
+prefetch_stack(const struct fg_stacks *s, uint32_t idx)
+{
+	const struct fg_stack_entry *e = &s->entries[idx];
+	uint32_t k;
+
+	for (k = 0; k < e->n; k += 16)
+		__builtin_prefetch(e->ids + k);
+	__builtin_prefetch(&s->counts[(size_t)idx * s->ncols]);
+}
+
+#define WRITE_AHEAD 8
+
 int
 fg_folded_write_sorted(const struct fg_stacks *s, const uint32_t *order,
 		       FILE *fp)
 {
-	const struct fg_symtab *syms = fg_stacks_symtab(s);
-	unsigned ncols = fg_stacks_ncols(s), c;
-	size_t count = fg_stacks_count(s), i, j, nf, len;
+	const struct fg_symtab *syms = s->syms;
+	unsigned ncols = s->ncols, c;
+	size_t count = s->n, i, j, len;
 	struct out o = { fp, NULL, 0, 256 * 1024, 0 };
 	char num[FG_COUNT_BUFSZ + 1];
 
 	o.buf = fg_xmalloc(o.cap);
+	for (i = 0; i < count && i < WRITE_AHEAD; i++)
+		__builtin_prefetch(&s->entries[order[i]]);
 	for (i = 0; i < count && !o.err; i++) {
-		const uint32_t *ids = fg_stacks_frames(s, order[i], &nf);
-		const struct fg_count *counts = fg_stacks_counts(s, order[i]);
+		const struct fg_stack_entry *e = &s->entries[order[i]];
+		const struct fg_count *counts =
+			&s->counts[(size_t)order[i] * ncols];
 
-		for (j = 0; j < nf; j++) {
-			const char *name = fg_symtab_str(syms, ids[j], &len);
+		if (i + 2 * WRITE_AHEAD < count)
+			__builtin_prefetch(
+				&s->entries[order[i + 2 * WRITE_AHEAD]]);
+		if (i + WRITE_AHEAD < count)
+			prefetch_stack(s, order[i + WRITE_AHEAD]);
+		for (j = 0; j < e->n; j++) {
+			const char *name = fg_sym_name(syms, e->ids[j], &len);
 
 			if (j > 0)
 				out_add(&o, ";", 1);

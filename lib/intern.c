@@ -9,21 +9,6 @@
 #include "fg/intern.h"
 #include "internal.h"
 
-struct sym {
-	const char *str;
-	uint32_t len;		/* names are capped at 4 GiB - 1 bytes */
-	uint32_t hlo;		/* low half of the hash: the home slot */
-};
-
-struct fg_symtab {
-	struct fg_arena arena;
-	struct sym *syms;	/* by id */
-	size_t nsyms, symcap;
-	/* high half of the hash << 32 | id + 1; 0 is empty */
-	uint64_t *slots;
-	size_t mask;		/* slots has mask + 1 entries, a power of 2 */
-};
-
 struct fg_symtab *
 fg_symtab_new(void)
 {
@@ -76,7 +61,7 @@ probe(const struct fg_symtab *t, const char *s, size_t n, uint64_t h)
 
 	while ((v = t->slots[j]) != 0) {
 		if ((v & 0xffffffff00000000ULL) == tag) {
-			const struct sym *y = &t->syms[(uint32_t)v - 1];
+			const struct fg_sym *y = &t->syms[(uint32_t)v - 1];
 
 			if (y->len == n && fg_bytes_eq(y->str, s, n))
 				return j;
@@ -91,7 +76,7 @@ fg_intern(struct fg_symtab *t, const char *s, size_t n)
 {
 	uint64_t h = fg_hash_bytes(s, n);
 	size_t j = probe(t, s, n, h);
-	struct sym *y;
+	struct fg_sym *y;
 
 	if (t->slots[j] != 0)
 		return (uint32_t)t->slots[j] - 1;

@@ -8,6 +8,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fg/arena.h"
+#include "fg/buf.h"
+#include "fg/count.h"
+#include "fg/intern.h"
+#include "fg/stacks.h"
+
 #define FG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define FG_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -106,22 +112,112 @@ fg_bytes_eq(const void *a, const void *b, size_t n)
 	return 1;
 }
 
+/*
+ * A hash for long byte strings (a stack's whole folded text): four
+ * independent lanes of 8 bytes, so the multiplications overlap, then
+ * the tail as fg_hash_bytes does it. Not for adversarial input either.
+ */
 static inline uint64_t
-fg_hash_ids(const uint32_t *ids, size_t n)
+fg_hash_text(const void *data, size_t n)
 {
-	uint64_t h = 0x2545f4914f6cdd1dULL ^ n;
-	size_t i;
+	const unsigned char *p = data;
+	uint64_t a = 0x9e3779b97f4a7c15ULL ^ n, b = 0xbf58476d1ce4e5b9ULL;
+	uint64_t c = 0x94d049bb133111ebULL, d = 0x2545f4914f6cdd1dULL, h;
+	size_t len = n;
 
-	for (i = 0; i + 1 < n; i += 2) {
-		uint64_t v = (uint64_t)ids[i] | ((uint64_t)ids[i + 1] << 32);
-
-		h = (h ^ v) * 0x9fb21c651e98df25ULL;
-		h ^= h >> 29;
+	while (len >= 32) {
+		a = (a ^ fg_load64(p)) * 0x9fb21c651e98df25ULL;
+		b = (b ^ fg_load64(p + 8)) * 0x9fb21c651e98df25ULL;
+		c = (c ^ fg_load64(p + 16)) * 0x9fb21c651e98df25ULL;
+		d = (d ^ fg_load64(p + 24)) * 0x9fb21c651e98df25ULL;
+		a ^= a >> 29;
+		b ^= b >> 29;
+		c ^= c >> 29;
+		d ^= d >> 29;
+		p += 32;
+		len -= 32;
 	}
-	if (i < n)
-		h = (h ^ ids[i]) * 0x9fb21c651e98df25ULL;
+	h = a ^ (b << 16 | b >> 48) ^ (c << 32 | c >> 32) ^
+	    (d << 48 | d >> 16);
+	while (len > 8) {
+		h = (h ^ fg_load64(p)) * 0x9fb21c651e98df25ULL;
+		h ^= h >> 29;
+		p += 8;
+		len -= 8;
+	}
+	h = (h ^ fg_load_tail(p, len)) * 0x9fb21c651e98df25ULL;
 	return fg_mix64(h);
 }
+
+/*
+ * The symbol table (intern.c) and the stack table (stacks.c), defined
+ * here so that the library's hot loops (the folded reader and writer,
+ * the sort) read names and frames inline. Outside lib/ they are opaque.
+ */
+struct fg_sym {
+	const char *str;
+	uint32_t len;		/* names are capped at 4 GiB - 1 bytes */
+	uint32_t hlo;		/* low half of the hash: the home slot */
+};
+
+struct fg_symtab {
+	struct fg_arena arena;
+	struct fg_sym *syms;	/* by id */
+	size_t nsyms, symcap;
+	/* high half of the hash << 32 | id + 1; 0 is empty */
+	uint64_t *slots;
+	size_t mask;		/* slots has mask + 1 entries, a power of 2 */
+};
+
+static inline const char *
+fg_sym_name(const struct fg_symtab *t, uint32_t id, size_t *len)
+{
+	*len = t->syms[id].len;
+	return t->syms[id].str;
+}
+
+struct fg_stack_entry {
+	const uint32_t *ids;	/* in the arena */
+	uint32_t n : 31;	/* at most FG_STACKS_MAX_DEPTH */
+	/* the folded text splits at ';' into exactly these frames */
+	uint32_t plain : 1;
+	uint32_t hlo;		/* low half of the hash: the home slot */
+};
+
+#define FG_STACKS_MAX_DEPTH 0x7fffffffu
+
+/*
+ * The table is keyed by fg_hash_text of each stack's folded text (its
+ * names joined with ';'); equal stacks are those with equal ids.
+ */
+struct fg_stacks {
+	struct fg_symtab *syms;
+	unsigned ncols;
+	struct fg_arena arena;
+	struct fg_stack_entry *entries;	/* by index, in insertion order */
+	struct fg_count *counts;	/* ncols per entry */
+	size_t n, cap;
+	/* high half of the hash << 32 | index + 1; 0 is empty */
+	uint64_t *slots;
+	size_t mask;
+	struct fg_buf text;	/* scratch: a stack's folded text */
+};
+
+/*
+ * For the folded reader: returns the index of the stack whose folded
+ * text is the n bytes at text (h = fg_hash_text of them) and that the
+ * text splits into, or SIZE_MAX and in *slot where fg_stacks_insert
+ * puts such a stack, valid until the table next changes.
+ */
+size_t fg_stacks_text_lookup(const struct fg_stacks *s, const char *text,
+			     size_t n, uint64_t h, size_t *slot);
+/*
+ * Inserts the new stack ids[0 .. n-1], of text hash h, at the slot given
+ * by fg_stacks_text_lookup, with zero counts; plain as in the entry.
+ * Returns its index.
+ */
+size_t fg_stacks_insert(struct fg_stacks *s, const uint32_t *ids, size_t n,
+			uint64_t h, size_t slot, int plain);
 
 /* git's banned.h: these are too easy to misuse. */
 #undef strcpy
