@@ -74,7 +74,12 @@ probe(const struct fg_symtab *t, const char *s, size_t n, uint64_t h)
 uint32_t
 fg_intern(struct fg_symtab *t, const char *s, size_t n)
 {
-	uint64_t h = fg_hash_bytes(s, n);
+	return fg_intern_hashed(t, s, n, fg_hash_name(s, n));
+}
+
+uint32_t
+fg_intern_hashed(struct fg_symtab *t, const char *s, size_t n, uint64_t h)
+{
 	size_t j = probe(t, s, n, h);
 	struct fg_sym *y;
 
@@ -100,7 +105,7 @@ fg_intern(struct fg_symtab *t, const char *s, size_t n)
 uint32_t
 fg_symtab_find(const struct fg_symtab *t, const char *s, size_t n)
 {
-	size_t j = probe(t, s, n, fg_hash_bytes(s, n));
+	size_t j = probe(t, s, n, fg_hash_name(s, n));
 
 	return t->slots[j] ? (uint32_t)t->slots[j] - 1 : UINT32_MAX;
 }

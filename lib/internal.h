@@ -12,6 +12,7 @@
 #include "fg/buf.h"
 #include "fg/count.h"
 #include "fg/intern.h"
+#include "fg/lineio.h"
 #include "fg/stacks.h"
 
 #define FG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -50,42 +51,61 @@ fg_load32(const unsigned char *p)
 }
 
 /*
- * The bytes of p[0 .. n-1] (n at most 8) as a number, read with at most
- * two fixed-size loads that may overlap: no loop and no call for the
- * short tails of names.
+ * The n bytes at p (n below 8) as a little-endian number, zero-padded:
+ * at most two fixed-size loads, which may overlap.
  */
 static inline uint64_t
-fg_load_tail(const unsigned char *p, size_t n)
+fg_load_le(const unsigned char *p, size_t n)
 {
-	if (n >= 4)
-		return (uint64_t)fg_load32(p) |
-		       (uint64_t)fg_load32(p + n - 4) << 32;
-	if (n > 0)
-		return (uint64_t)p[0] | (uint64_t)p[n / 2] << 8 |
-		       (uint64_t)p[n - 1] << 16;
-	return 0;
+	if (n >= 4) {
+		uint64_t hi = fg_load32(p + n - 4);
+
+		return (uint64_t)fg_load32(p) | hi >> (8 * (8 - n)) << 32;
+	}
+	if (n == 0)
+		return 0;
+	return (uint64_t)p[0] | (uint64_t)p[n / 2] << (8 * (n / 2)) |
+	       (uint64_t)p[n - 1] << (8 * (n - 1));
+}
+
+#define FG_HASH_SEED 0x9e3779b97f4a7c15ULL
+#define FG_HASH_MUL 0x9fb21c651e98df25ULL
+
+/* One 8-byte word into a name hash. */
+static inline uint64_t
+fg_hash_step(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * FG_HASH_MUL;
+	return h ^ h >> 29;
+}
+
+/* The end of a name hash: the last 0 to 7 bytes, then the length. */
+static inline uint64_t
+fg_hash_finish(uint64_t h, uint64_t tail, size_t n)
+{
+	return fg_mix64(((h ^ tail) * FG_HASH_MUL) ^ n);
 }
 
 /*
- * A fast byte-string hash: eight bytes a step, mixed by multiplication,
- * finalised with fg_mix64. Not for adversarial input; the tables that use
- * it stay correct (only slower) under collisions.
+ * A fast hash of a name: eight bytes a step, then the tail and the
+ * length, finalised with fg_mix64. Defined word by word so that the
+ * folded reader can compute it while it scans for the ';' that ends a
+ * frame (see folded.c); the two must agree. Not for adversarial input;
+ * the tables that use it stay correct (only slower) under collisions.
  */
 static inline uint64_t
-fg_hash_bytes(const void *data, size_t n)
+fg_hash_name(const void *data, size_t n)
 {
 	const unsigned char *p = data;
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0x100000001b3ULL);
+	uint64_t h = FG_HASH_SEED;
 	size_t len = n;
 
-	while (len > 8) {
-		h = (h ^ fg_load64(p)) * 0x9fb21c651e98df25ULL;
-		h ^= h >> 29;
+	while (len >= 8) {
+		h = fg_hash_step(h, fg_load64(p));
 		p += 8;
 		len -= 8;
 	}
-	h = (h ^ fg_load_tail(p, len)) * 0x9fb21c651e98df25ULL;
-	return fg_mix64(h);
+	return fg_hash_finish(h, fg_load_le(p, len), n);
 }
 
 /* memcmp(a, b, n) == 0, inline: names are short. */
@@ -115,7 +135,7 @@ fg_bytes_eq(const void *a, const void *b, size_t n)
 /*
  * A hash for long byte strings (a stack's whole folded text): four
  * independent lanes of 8 bytes, so the multiplications overlap, then
- * the tail as fg_hash_bytes does it. Not for adversarial input either.
+ * the tail as fg_hash_name does it. Not for adversarial input either.
  */
 static inline uint64_t
 fg_hash_text(const void *data, size_t n)
@@ -145,8 +165,7 @@ fg_hash_text(const void *data, size_t n)
 		p += 8;
 		len -= 8;
 	}
-	h = (h ^ fg_load_tail(p, len)) * 0x9fb21c651e98df25ULL;
-	return fg_mix64(h);
+	return fg_hash_finish(h, fg_load_le(p, len), n);
 }
 
 /*
@@ -168,6 +187,12 @@ struct fg_symtab {
 	uint64_t *slots;
 	size_t mask;		/* slots has mask + 1 entries, a power of 2 */
 };
+
+/*
+ * fg_intern with h = fg_hash_name(s, n) already computed by the caller.
+ */
+uint32_t fg_intern_hashed(struct fg_symtab *t, const char *s, size_t n,
+			  uint64_t h);
 
 static inline const char *
 fg_sym_name(const struct fg_symtab *t, uint32_t id, size_t *len)
@@ -202,6 +227,13 @@ struct fg_stacks {
 	size_t mask;
 	struct fg_buf text;	/* scratch: a stack's folded text */
 };
+
+/*
+ * Whether fg_lines_next() can return the next line from what is already
+ * buffered, without reading (which would invalidate the slices it
+ * returned before).
+ */
+int fg_lines_ready(const struct fg_lines *l);
 
 /*
  * For the folded reader: returns the index of the stack whose folded

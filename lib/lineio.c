@@ -142,6 +142,14 @@ fg_lines_next(struct fg_lines *l, const char **p, size_t *n,
 	return 1;
 }
 
+int
+fg_lines_ready(const struct fg_lines *l)
+{
+	return l->start < l->end &&
+	       (l->eof || memchr(l->data + l->start, '\n',
+				 l->end - l->start) != NULL);
+}
+
 unsigned long
 fg_lines_lineno(const struct fg_lines *l)
 {

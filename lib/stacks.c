@@ -561,6 +561,16 @@ sort_all(const struct sorter *so, uint32_t *idx, size_t n)
 		for (i = 0; i < m; i++) {
 			const struct fg_stack_entry *e = &so->s->entries[g[i]];
 
+			/* below the first level the stacks are scattered */
+			if (i + 16 < m)
+				__builtin_prefetch(&so->s->entries[g[i + 16]]);
+			if (i + 8 < m) {
+				const struct fg_stack_entry *f =
+					&so->s->entries[g[i + 8]];
+
+				if (j.d < f->n)
+					__builtin_prefetch(f->ids + j.d);
+			}
 			kv[i].key = (uint64_t)token(so, e, j.d) << rbits |
 				    token(so, e, j.d + 1);
 			kv[i].idx = g[i];
