@@ -112,29 +112,6 @@ hash_ids(const struct fg_symtab *syms, struct fg_buf *b, const uint32_t *ids,
 	return fg_hash_text(b->buf, b->len);
 }
 
-/* Returns the slot holding the stack, or the empty slot where it goes. */
-static size_t
-lookup_ids(const struct fg_stacks *s, const uint32_t *ids, size_t n,
-	   uint64_t h)
-{
-	uint64_t tag = h >> 32 << 32;
-	size_t j = (uint32_t)h & s->mask;
-	uint64_t v;
-
-	while ((v = s->slots[j]) != 0) {
-		if ((v & 0xffffffff00000000ULL) == tag) {
-			const struct fg_stack_entry *e =
-				&s->entries[(uint32_t)v - 1];
-
-			if (e->n == n &&
-			    fg_bytes_eq(e->ids, ids, n * sizeof(*ids)))
-				return j;
-		}
-		j = (j + 1) & s->mask;
-	}
-	return j;
-}
-
 /* Whether the folded text of e is the n bytes at text. */
 static int
 text_eq(const struct fg_symtab *syms, const struct fg_stack_entry *e,
@@ -157,9 +134,16 @@ text_eq(const struct fg_symtab *syms, const struct fg_stack_entry *e,
 	return pos == n;
 }
 
-size_t
-fg_stacks_text_lookup(const struct fg_stacks *s, const char *text, size_t n,
-		      uint64_t h, size_t *slot)
+/* What a lookup looks for: frame ids, or (ids NULL) a folded text. */
+struct key {
+	const uint32_t *ids;
+	const char *text;
+	size_t n;		/* frames, or bytes of text */
+};
+
+/* Returns the slot holding the stack, or the empty slot where it goes. */
+static inline size_t
+lookup(const struct fg_stacks *s, const struct key *k, uint64_t h)
 {
 	uint64_t tag = h >> 32 << 32;
 	size_t j = (uint32_t)h & s->mask;
@@ -170,11 +154,26 @@ fg_stacks_text_lookup(const struct fg_stacks *s, const char *text, size_t n,
 			const struct fg_stack_entry *e =
 				&s->entries[(uint32_t)v - 1];
 
-			if (e->plain && text_eq(s->syms, e, text, n))
-				return (uint32_t)v - 1;
+			if (k->ids != NULL ?
+			    e->n == k->n && fg_bytes_eq(e->ids, k->ids,
+							k->n * sizeof(*k->ids)) :
+			    e->plain && text_eq(s->syms, e, k->text, k->n))
+				return j;
 		}
 		j = (j + 1) & s->mask;
 	}
+	return j;
+}
+
+size_t
+fg_stacks_text_lookup(const struct fg_stacks *s, const char *text, size_t n,
+		      uint64_t h, size_t *slot)
+{
+	struct key k = { NULL, text, n };
+	size_t j = lookup(s, &k, h);
+
+	if (s->slots[j] != 0)
+		return (uint32_t)s->slots[j] - 1;
 	*slot = j;
 	return SIZE_MAX;
 }
@@ -219,6 +218,7 @@ int
 fg_stacks_add(struct fg_stacks *s, const uint32_t *ids, size_t n,
 	      unsigned col, const struct fg_count *c, size_t *idx)
 {
+	struct key k = { ids, NULL, n };
 	uint64_t h;
 	size_t j, i;
 	int plain;
@@ -226,7 +226,7 @@ fg_stacks_add(struct fg_stacks *s, const uint32_t *ids, size_t n,
 	if (col >= s->ncols)
 		return FG_EINVAL;
 	h = hash_ids(s->syms, &s->text, ids, n, &plain);
-	j = lookup_ids(s, ids, n, h);
+	j = lookup(s, &k, h);
 	if (s->slots[j] != 0)
 		i = (uint32_t)s->slots[j] - 1;
 	else
@@ -240,9 +240,9 @@ size_t
 fg_stacks_find(const struct fg_stacks *s, const uint32_t *ids, size_t n)
 {
 	struct fg_buf text = FG_BUF_INIT;
+	struct key k = { ids, NULL, n };
 	int plain;
-	size_t j = lookup_ids(s, ids, n,
-			      hash_ids(s->syms, &text, ids, n, &plain));
+	size_t j = lookup(s, &k, hash_ids(s->syms, &text, ids, n, &plain));
 
 	fg_buf_release(&text);
 	return s->slots[j] ? (uint32_t)s->slots[j] - 1 : SIZE_MAX;
