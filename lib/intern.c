@@ -9,6 +9,8 @@
 #include "fg/intern.h"
 #include "internal.h"
 
+#define SMALL_SLOTS (64u * 1024)
+
 struct fg_symtab *
 fg_symtab_new(void)
 {
@@ -97,7 +99,12 @@ fg_intern_hashed(struct fg_symtab *t, const char *s, size_t n, uint64_t h)
 	y->len = (uint32_t)n;
 	y->hlo = (uint32_t)h;
 	t->slots[j] = (h >> 32 << 32) | (uint64_t)++t->nsyms;
-	if (t->nsyms * 2 > t->mask)
+	/*
+	 * At most half full; at most a quarter while the slots take up to
+	 * 512 KiB, where the memory is little and the shorter probes are
+	 * felt on every frame of every line.
+	 */
+	if (t->nsyms * (t->mask < SMALL_SLOTS ? 4 : 2) > t->mask)
 		grow(t);
 	return (uint32_t)(t->nsyms - 1);
 }
