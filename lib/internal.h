@@ -233,7 +233,7 @@ struct fg_stacks {
  * buffered, without reading (which would invalidate the slices it
  * returned before).
  */
-int fg_lines_ready(const struct fg_lines *l);
+int fg_lines_ready(struct fg_lines *l);
 
 /*
  * For the folded reader: returns the index of the stack whose folded
