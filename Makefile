@@ -272,7 +272,7 @@ uninstall:
 
 ## clean: remove every build directory
 clean:
-	rm -rf build build-asan build-fuzz build-clang
+	rm -rf build build-asan build-fuzz build-clang build-bench
 
 ## list: print the targets and what they do
 list help:

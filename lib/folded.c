@@ -11,6 +11,8 @@
 
 #define QUOTE_MAX 40
 
+static const struct fg_count zero_count = FG_COUNT_ZERO;
+
 static inline int
 blank(char c)
 {
@@ -99,122 +101,302 @@ fg_folded_parse_line(const char *p, size_t n, struct fg_folded_line *out,
 	return 1;
 }
 
+/*
+ * Finds the end of the frame at p (the first ';' before end, or end)
+ * and computes the frame's fg_hash_name on the way, eight bytes a step
+ * with a test for ';' in all eight at once. Returns the frame's length
+ * and its hash in *h.
+ */
+static inline size_t
+scan_frame(const char *p, const char *end, uint64_t *h)
+{
+	const char *q = p;
+	uint64_t acc = FG_HASH_SEED, tail;
+	size_t b;
+
+	while (end - q >= 8) {
+		uint64_t w = fg_load64((const unsigned char *)q);
+		uint64_t x = w ^ 0x3b3b3b3b3b3b3b3bULL;	/* ';' bytes -> 0 */
+		uint64_t m = (x - 0x0101010101010101ULL) & ~x &
+			     0x8080808080808080ULL;
+
+		if (m != 0) {
+			/* the lowest marked byte is the first ';' */
+			b = (size_t)__builtin_ctzll(m) >> 3;
+			tail = b ? w & (~0ULL >> (64 - 8 * b)) : 0;
+			goto done;
+		}
+		acc = fg_hash_step(acc, w);
+		q += 8;
+	}
+	for (b = 0; q + b < end && q[b] != ';'; b++)
+		;
+	tail = fg_load_le((const unsigned char *)q, b);
+done:
+	b += (size_t)(q - p);
+	*h = fg_hash_finish(acc, tail, b);
+	return b;
+}
+
 size_t
 fg_folded_split(struct fg_symtab *syms, const char *s, size_t n,
 		uint32_t **ids, size_t *cap)
 {
 	const char *end = s + n;
-	size_t k = 0;
+	size_t k = 0, len;
+	uint64_t h;
 
 	for (;;) {
-		const char *semi = memchr(s, ';', (size_t)(end - s));
-		const char *stop = semi ? semi : end;
-
+		len = scan_frame(s, end, &h);
 		if (k == *cap) {
 			*cap = *cap ? *cap * 2 : 64;
 			*ids = fg_xreallocarray(*ids, *cap, sizeof(**ids));
 		}
-		(*ids)[k++] = fg_intern(syms, s, (size_t)(stop - s));
-		if (semi == NULL)
+		(*ids)[k++] = fg_intern_hashed(syms, s, len, h);
+		if (s + len == end)
 			return k;
-		s = semi + 1;
+		s += len + 1;
 	}
-}
-
-/* Records a malformed line; returns FG_EPARSE if it is to be fatal. */
-static int
-skip(struct fg_lines *in, const struct fg_folded_opts *o,
-     struct fg_folded_stats *st, struct fg_diag *line_diag,
-     struct fg_diag *d)
-{
-	line_diag->file = fg_lines_name(in);
-	line_diag->line = fg_lines_lineno(in);
-	if (st->bad++ == 0)
-		st->first_bad = *line_diag;
-	if (o->strict) {
-		if (d != NULL)
-			*d = *line_diag;
-		return FG_EPARSE;
-	}
-	return FG_OK;
 }
 
 /*
- * The previous stack line, kept so the next one can reuse its frame ids:
- * folded files come sorted, so neighbours share long prefixes, and a
- * frame that lies wholly inside the bytes two lines share (with its ';')
- * is the same frame. Only the rest is split, interned and mapped.
+ * The frames of the previous stack line, kept so the next one can reuse
+ * them: folded files often come sorted, so neighbours share long
+ * prefixes. A frame of the previous line (not its last) whose name the
+ * new text repeats, followed by ';', is the same frame; only the rest
+ * is split, interned and mapped.
  */
 struct prev {
-	char *text;
-	size_t len, cap;
+	uint32_t *raw;		/* the ids as interned from the text */
 	uint32_t *ids;		/* the ids as stored (after the map) */
-	size_t *ends;		/* ends[j]: offset just past frame j */
-	size_t n, idcap;
+	size_t n, cap;
 };
 
-static size_t
-common_prefix(const char *a, size_t na, const char *b, size_t nb)
-{
-	size_t n = na < nb ? na : nb, i = 0;
-
-	while (i + 8 <= n && memcmp(a + i, b + i, 8) == 0)
-		i += 8;
-	while (i < n && a[i] == b[i])
-		i++;
-	return i;
-}
-
 /*
- * Splits s into frames, reusing the previous line's ids where it can, and
- * leaves the ids in prev->ids[0 .. prev->n) with s as prev's text.
- * Returns FG_OK or what the map returned.
+ * Splits s into frames, reusing the previous line's where it can, and
+ * leaves the ids in prev->ids[0 .. prev->n). Returns FG_OK or what the
+ * map returned.
  */
 static int
 split_reuse(struct fg_symtab *syms, const struct fg_folded_opts *o,
 	    struct prev *pv, const char *s, size_t n, struct fg_diag *d)
 {
-	size_t l = common_prefix(pv->text, pv->len, s, n), k = 0, pos;
-	const char *end = s + n;
+	const char *end = s + n, *p = s;
+	size_t k = 0, len;
+	uint64_t h;
 	int rc;
 
-	while (k < pv->n && pv->ends[k] < l)
-		k++;
-	pos = k > 0 ? pv->ends[k - 1] + 1 : 0;
-	for (;;) {
-		const char *p = s + pos;
-		const char *semi = memchr(p, ';', (size_t)(end - p));
-		const char *stop = semi ? semi : end;
+	while (k + 1 < pv->n) {
+		const char *name = fg_sym_name(syms, pv->raw[k], &len);
 
-		if (k == pv->idcap) {
-			pv->idcap = pv->idcap ? pv->idcap * 2 : 64;
-			pv->ids = fg_xreallocarray(pv->ids, pv->idcap,
+		if ((size_t)(end - p) <= len || p[len] != ';' ||
+		    !fg_bytes_eq(name, p, len))
+			break;
+		p += len + 1;
+		k++;
+	}
+	for (;;) {
+		len = scan_frame(p, end, &h);
+		if (k == pv->cap) {
+			pv->cap = pv->cap ? pv->cap * 2 : 64;
+			pv->raw = fg_xreallocarray(pv->raw, pv->cap,
+						   sizeof(*pv->raw));
+			pv->ids = fg_xreallocarray(pv->ids, pv->cap,
 						   sizeof(*pv->ids));
-			pv->ends = fg_xreallocarray(pv->ends, pv->idcap,
-						    sizeof(*pv->ends));
 		}
-		pv->ids[k] = fg_intern(syms, p, (size_t)(stop - p));
+		pv->raw[k] = pv->ids[k] = fg_intern_hashed(syms, p, len, h);
 		if (o->map != NULL) {
-			rc = o->map(o->map_ctx, pv->ids[k], &pv->ids[k], d);
+			rc = o->map(o->map_ctx, pv->raw[k], &pv->ids[k], d);
 			if (rc < 0) {
 				pv->n = 0;
-				pv->len = 0;
 				return rc;
 			}
 		}
-		pv->ends[k++] = (size_t)(stop - s);
-		if (semi == NULL)
+		k++;
+		if (p + len == end)
 			break;
-		pos = (size_t)(semi - s) + 1;
+		p += len + 1;
 	}
 	pv->n = k;
-	if (n > pv->cap) {
-		pv->cap = n * 2;
-		pv->text = fg_xrealloc(pv->text, pv->cap);
-	}
-	memcpy(pv->text, s, n);
-	pv->len = n;
 	return FG_OK;
+}
+
+/*
+ * Lines are read in batches of up to READ_BATCH, all from the reader's
+ * buffer at once (so their slices stay valid together), parsed and
+ * hashed first. The loads a lookup will wait for (the slot, the entry,
+ * the frames and counts) are then requested for the whole batch, a
+ * level at a time, before the lines are added in order: in a table of
+ * a million stacks each of those is a cache miss, and this way they
+ * overlap instead of following one another.
+ */
+#define READ_BATCH 16
+
+struct pending {
+	struct fg_folded_line fl;
+	struct fg_diag ld;	/* why the line is malformed */
+	unsigned long lineno;
+	int rc;			/* fg_folded_parse_line's */
+	size_t hlen;		/* the stack length hashed, or SIZE_MAX */
+	uint64_t h;
+	size_t idx;		/* a likely index, for prefetching */
+};
+
+struct reader {
+	struct fg_lines *in;
+	struct fg_stacks *dst;
+	const struct fg_folded_opts *o;
+	struct fg_folded_stats *st;
+	struct fg_diag *d;
+	unsigned nc;
+	struct prev pv;
+};
+
+/* Records a malformed line; returns FG_EPARSE if it is to be fatal. */
+static int
+skip(struct reader *r, struct pending *b)
+{
+	b->ld.file = fg_lines_name(r->in);
+	b->ld.line = b->lineno;
+	if (r->st->bad++ == 0)
+		r->st->first_bad = b->ld;
+	if (r->o->strict) {
+		if (r->d != NULL)
+			*r->d = b->ld;
+		return FG_EPARSE;
+	}
+	return FG_OK;
+}
+
+/* The counts per line a parsed line will be read with, 0 if unknown. */
+static unsigned
+line_counts(const struct reader *r, const struct pending *b)
+{
+	unsigned nc = r->nc ? r->nc : b->fl.has2 ? 2 : 1;
+
+	return nc == 2 && !b->fl.has2 ? 0 : nc;
+}
+
+/* Adds one parsed line to the table. */
+static int
+add_line(struct reader *r, struct pending *b)
+{
+	const struct fg_folded_opts *o = r->o;
+	struct fg_stacks *dst = r->dst;
+	struct fg_folded_stats *st = r->st;
+	const struct fg_count *counts;
+	struct fg_count *cs;
+	size_t len, idx, slot = 0;
+	unsigned dec, c;
+	int rc;
+
+	st->lines++;
+	if (b->rc == 0)
+		return FG_OK;
+	if (b->rc < 0)
+		return skip(r, b);
+	if (r->nc == 0) {
+		r->nc = b->fl.has2 ? 2 : 1;
+		if (r->nc > o->max_counts) {
+			fg_diag_set(r->d, fg_lines_name(r->in), b->lineno, 0,
+				    "line has two counts (a differential file?); expected one count per line");
+			return FG_EFORMAT;
+		}
+		if (o->col + r->nc > fg_stacks_ncols(dst))
+			return FG_EINVAL;
+	}
+	st->ncounts = r->nc;
+	if (r->nc == 2) {
+		if (!b->fl.has2) {
+			fg_diag_set(&b->ld, NULL, 0, 0,
+				    "expected two counts, found one");
+			return skip(r, b);
+		}
+		len = b->fl.len2;
+		counts = b->fl.count2;
+		dec = b->fl.decimals2;
+	} else {
+		len = b->fl.len1;
+		counts = &b->fl.count1;
+		dec = b->fl.decimals1;
+	}
+	/*
+	 * A stack seen before is found by its text, without splitting and
+	 * interning its frames again. (A frame map changes the text, so
+	 * then every line takes the long way.)
+	 */
+	idx = SIZE_MAX;
+	if (o->map == NULL) {
+		if (b->hlen != len)
+			b->h = fg_hash_text(b->fl.stack, len);
+		idx = fg_stacks_text_lookup(dst, b->fl.stack, len, b->h,
+					    &slot);
+	}
+	if (idx == SIZE_MAX) {
+		rc = split_reuse(fg_stacks_symtab(dst), o, &r->pv, b->fl.stack,
+				 len, r->d);
+		if (rc < 0) {
+			if (r->d != NULL && r->d->line == 0) {
+				r->d->file = fg_lines_name(r->in);
+				r->d->line = b->lineno;
+			}
+			return rc;
+		}
+		if (o->map == NULL)
+			idx = fg_stacks_insert(dst, r->pv.ids, r->pv.n, b->h,
+					       slot, 1);
+		else	/* adding 0 to a column in range cannot fail */
+			(void)fg_stacks_add(dst, r->pv.ids, r->pv.n, o->col,
+					    &zero_count, &idx);
+	}
+	cs = fg_stacks_counts_mut(dst, idx) + o->col;
+	for (c = 0; c < r->nc; c++) {
+		if (fg_count_add(&cs[c], &counts[c]) < 0) {
+			fg_diag_set(r->d, fg_lines_name(r->in), b->lineno, 0,
+				    "the count of this stack overflows 64 bits");
+			return FG_ERANGE;
+		}
+		if (fg_count_add(&st->total[c], &counts[c]) < 0)
+			st->total_overflow = true;
+	}
+	if (dec > st->decimals)
+		st->decimals = dec;
+	st->stacks++;
+	return FG_OK;
+}
+
+/* Requests what looking up the batch's stacks will read. */
+static void
+prefetch_batch(const struct fg_stacks *s, struct pending *b, size_t nb)
+{
+	size_t i;
+
+	for (i = 0; i < nb; i++)
+		if (b[i].hlen != SIZE_MAX)
+			__builtin_prefetch(&s->slots[b[i].h & s->mask]);
+	for (i = 0; i < nb; i++) {
+		uint64_t v;
+
+		b[i].idx = SIZE_MAX;
+		if (b[i].hlen == SIZE_MAX)
+			continue;
+		v = s->slots[b[i].h & s->mask];
+		if (v != 0 && v >> 32 == b[i].h >> 32) {
+			b[i].idx = (uint32_t)v - 1;
+			__builtin_prefetch(&s->entries[b[i].idx]);
+		}
+	}
+	for (i = 0; i < nb; i++) {
+		const struct fg_stack_entry *e;
+		uint32_t k;
+
+		if (b[i].idx == SIZE_MAX)
+			continue;
+		e = &s->entries[b[i].idx];
+		for (k = 0; k < e->n; k += 16)
+			__builtin_prefetch(e->ids + k);
+		__builtin_prefetch(&s->counts[b[i].idx * s->ncols]);
+	}
 }
 
 int
@@ -223,98 +405,59 @@ fg_folded_read(struct fg_lines *in, struct fg_stacks *dst,
 	       struct fg_folded_stats *st, struct fg_diag *d)
 {
 	static const struct fg_folded_opts defaults = FG_FOLDED_OPTS_INIT;
-	const struct fg_folded_opts *o = opts ? opts : &defaults;
-	struct fg_symtab *syms = fg_stacks_symtab(dst);
-	unsigned ncols = fg_stacks_ncols(dst), nc = (unsigned)o->counts, c;
 	struct fg_folded_stats local;
-	struct fg_diag ld;
-	struct prev pv = { NULL, 0, 0, NULL, NULL, 0, 0 };
-	size_t idx;
-	const char *p;
-	size_t n;
-	int rc;
+	struct pending batch[READ_BATCH];
+	struct reader r;
+	size_t nb, i;
+	int rc = FG_OK, eof = 0;
 
-	if (st == NULL)
-		st = &local;
-	memset(st, 0, sizeof(*st));
-	if (nc > 2 || (nc != 0 && o->col + nc > ncols) || o->col >= ncols)
+	r.in = in;
+	r.dst = dst;
+	r.o = opts ? opts : &defaults;
+	r.st = st ? st : &local;
+	r.d = d;
+	r.nc = (unsigned)r.o->counts;
+	r.pv = (struct prev){ NULL, NULL, 0, 0 };
+	memset(r.st, 0, sizeof(*r.st));
+	if (r.nc > 2 || (r.nc != 0 && r.o->col + r.nc > dst->ncols) ||
+	    r.o->col >= dst->ncols)
 		return FG_EINVAL;
-	while ((rc = fg_lines_next(in, &p, &n, d)) > 0) {
-		struct fg_folded_line fl;
-		const struct fg_count *counts;
-		size_t len;
-		unsigned dec;
+	while (!eof) {
+		for (nb = 0; nb < READ_BATCH; nb++) {
+			struct pending *b = &batch[nb];
+			const char *p;
+			size_t n;
+			unsigned nc;
 
-		st->lines++;
-		fg_diag_clear(&ld);
-		rc = fg_folded_parse_line(p, n, &fl, &ld);
-		if (rc == 0)
-			continue;
-		if (rc < 0) {
-			if ((rc = skip(in, o, st, &ld, d)) < 0)
+			/* a line that needs a read would move the others */
+			if (nb > 0 && !fg_lines_ready(in))
+				break;
+			rc = fg_lines_next(in, &p, &n, d);
+			if (rc < 0)
 				goto out;
-			continue;
+			if (rc == 0) {
+				eof = 1;
+				break;
+			}
+			b->lineno = fg_lines_lineno(in);
+			fg_diag_clear(&b->ld);
+			b->rc = fg_folded_parse_line(p, n, &b->fl, &b->ld);
+			b->hlen = SIZE_MAX;
+			if (b->rc == 1 && r.o->map == NULL &&
+			    (nc = line_counts(&r, b)) != 0) {
+				b->hlen = nc == 2 ? b->fl.len2 : b->fl.len1;
+				b->h = fg_hash_text(b->fl.stack, b->hlen);
+			}
 		}
-		if (nc == 0) {
-			nc = fl.has2 ? 2 : 1;
-			if (nc > o->max_counts) {
-				fg_diag_set(d, fg_lines_name(in),
-					    fg_lines_lineno(in), 0,
-					    "line has two counts (a differential file?); expected one count per line");
-				rc = FG_EFORMAT;
+		if (nb > 1)
+			prefetch_batch(dst, batch, nb);
+		for (i = 0; i < nb; i++)
+			if ((rc = add_line(&r, &batch[i])) < 0)
 				goto out;
-			}
-			if (o->col + nc > ncols) {
-				rc = FG_EINVAL;
-				goto out;
-			}
-			st->ncounts = nc;
-		}
-		if (nc == 2) {
-			if (!fl.has2) {
-				fg_diag_set(&ld, NULL, 0, 0,
-					    "expected two counts, found one");
-				if ((rc = skip(in, o, st, &ld, d)) < 0)
-					goto out;
-				continue;
-			}
-			len = fl.len2;
-			counts = fl.count2;
-			dec = fl.decimals2;
-		} else {
-			len = fl.len1;
-			counts = &fl.count1;
-			dec = fl.decimals1;
-		}
-		st->ncounts = nc;
-		rc = split_reuse(syms, o, &pv, fl.stack, len, d);
-		if (rc < 0) {
-			if (d != NULL && d->line == 0) {
-				d->file = fg_lines_name(in);
-				d->line = fg_lines_lineno(in);
-			}
-			goto out;
-		}
-		for (c = 0; c < nc; c++) {
-			rc = fg_stacks_add(dst, pv.ids, pv.n, o->col + c,
-					   &counts[c], &idx);
-			if (rc < 0) {
-				fg_diag_set(d, fg_lines_name(in),
-					    fg_lines_lineno(in), 0,
-					    "the count of this stack overflows 64 bits");
-				goto out;
-			}
-			if (fg_count_add(&st->total[c], &counts[c]) < 0)
-				st->total_overflow = true;
-		}
-		if (dec > st->decimals)
-			st->decimals = dec;
-		st->stacks++;
 	}
 out:
-	free(pv.text);
-	free(pv.ids);
-	free(pv.ends);
+	free(r.pv.raw);
+	free(r.pv.ids);
 	return rc < 0 ? rc : FG_OK;
 }
 
@@ -335,10 +478,10 @@ out_flush(struct out *o)
 	o->len = 0;
 }
 
-static void
+static inline void
 out_add(struct out *o, const char *s, size_t n)
 {
-	if (o->cap - o->len < n) {
+	if (FG_UNLIKELY(o->cap - o->len < n)) {
 		out_flush(o);
 		if (n > o->cap) {
 			if (!o->err && fwrite(s, 1, n, o->fp) != n)
@@ -360,23 +503,49 @@ fg_folded_write(const struct fg_stacks *s, FILE *fp)
 	return rc;
 }
 
+/*
+ * Fetches what writing stack idx will read: in sorted order the stacks
+ * are scattered over the table, and waiting for each one's frames and
+ * counts to arrive from memory would cost more than writing them.
+ */
+static inline void
+prefetch_stack(const struct fg_stacks *s, uint32_t idx)
+{
+	const struct fg_stack_entry *e = &s->entries[idx];
+	uint32_t k;
+
+	for (k = 0; k < e->n; k += 16)
+		__builtin_prefetch(e->ids + k);
+	__builtin_prefetch(&s->counts[(size_t)idx * s->ncols]);
+}
+
+#define WRITE_AHEAD 8
+
 int
 fg_folded_write_sorted(const struct fg_stacks *s, const uint32_t *order,
 		       FILE *fp)
 {
-	const struct fg_symtab *syms = fg_stacks_symtab(s);
-	unsigned ncols = fg_stacks_ncols(s), c;
-	size_t count = fg_stacks_count(s), i, j, nf, len;
+	const struct fg_symtab *syms = s->syms;
+	unsigned ncols = s->ncols, c;
+	size_t count = s->n, i, j, len;
 	struct out o = { fp, NULL, 0, 256 * 1024, 0 };
 	char num[FG_COUNT_BUFSZ + 1];
 
 	o.buf = fg_xmalloc(o.cap);
+	for (i = 0; i < count && i < WRITE_AHEAD; i++)
+		__builtin_prefetch(&s->entries[order[i]]);
 	for (i = 0; i < count && !o.err; i++) {
-		const uint32_t *ids = fg_stacks_frames(s, order[i], &nf);
-		const struct fg_count *counts = fg_stacks_counts(s, order[i]);
+		const struct fg_stack_entry *e = &s->entries[order[i]];
+		const struct fg_count *counts =
+			&s->counts[(size_t)order[i] * ncols];
 
-		for (j = 0; j < nf; j++) {
-			const char *name = fg_symtab_str(syms, ids[j], &len);
+		if (i + 2 * WRITE_AHEAD < count)
+			__builtin_prefetch(
+				&s->entries[order[i + 2 * WRITE_AHEAD]]);
+		if (i + WRITE_AHEAD < count)
+			prefetch_stack(s, order[i + WRITE_AHEAD]);
+		for (j = 0; j < e->n; j++) {
+			const char *name = fg_sym_name(syms, e->ids[j], &len);
 
 			if (j > 0)
 				out_add(&o, ";", 1);

@@ -9,20 +9,7 @@
 #include "fg/intern.h"
 #include "internal.h"
 
-struct sym {
-	const char *str;
-	uint32_t len;		/* names are capped at 4 GiB - 1 bytes */
-	uint32_t hlo;		/* low half of the hash: the home slot */
-};
-
-struct fg_symtab {
-	struct fg_arena arena;
-	struct sym *syms;	/* by id */
-	size_t nsyms, symcap;
-	/* high half of the hash << 32 | id + 1; 0 is empty */
-	uint64_t *slots;
-	size_t mask;		/* slots has mask + 1 entries, a power of 2 */
-};
+#define SMALL_SLOTS (64u * 1024)
 
 struct fg_symtab *
 fg_symtab_new(void)
@@ -76,7 +63,7 @@ probe(const struct fg_symtab *t, const char *s, size_t n, uint64_t h)
 
 	while ((v = t->slots[j]) != 0) {
 		if ((v & 0xffffffff00000000ULL) == tag) {
-			const struct sym *y = &t->syms[(uint32_t)v - 1];
+			const struct fg_sym *y = &t->syms[(uint32_t)v - 1];
 
 			if (y->len == n && fg_bytes_eq(y->str, s, n))
 				return j;
@@ -89,9 +76,14 @@ probe(const struct fg_symtab *t, const char *s, size_t n, uint64_t h)
 uint32_t
 fg_intern(struct fg_symtab *t, const char *s, size_t n)
 {
-	uint64_t h = fg_hash_bytes(s, n);
+	return fg_intern_hashed(t, s, n, fg_hash_name(s, n));
+}
+
+uint32_t
+fg_intern_hashed(struct fg_symtab *t, const char *s, size_t n, uint64_t h)
+{
 	size_t j = probe(t, s, n, h);
-	struct sym *y;
+	struct fg_sym *y;
 
 	if (t->slots[j] != 0)
 		return (uint32_t)t->slots[j] - 1;
@@ -107,7 +99,12 @@ fg_intern(struct fg_symtab *t, const char *s, size_t n)
 	y->len = (uint32_t)n;
 	y->hlo = (uint32_t)h;
 	t->slots[j] = (h >> 32 << 32) | (uint64_t)++t->nsyms;
-	if (t->nsyms * 2 > t->mask)
+	/*
+	 * At most half full; at most a quarter while the slots take up to
+	 * 512 KiB, where the memory is little and the shorter probes are
+	 * felt on every frame of every line.
+	 */
+	if (t->nsyms * (t->mask < SMALL_SLOTS ? 4 : 2) > t->mask)
 		grow(t);
 	return (uint32_t)(t->nsyms - 1);
 }
@@ -115,7 +112,7 @@ fg_intern(struct fg_symtab *t, const char *s, size_t n)
 uint32_t
 fg_symtab_find(const struct fg_symtab *t, const char *s, size_t n)
 {
-	size_t j = probe(t, s, n, fg_hash_bytes(s, n));
+	size_t j = probe(t, s, n, fg_hash_name(s, n));
 
 	return t->slots[j] ? (uint32_t)t->slots[j] - 1 : UINT32_MAX;
 }

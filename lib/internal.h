@@ -8,6 +8,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fg/arena.h"
+#include "fg/buf.h"
+#include "fg/count.h"
+#include "fg/intern.h"
+#include "fg/lineio.h"
+#include "fg/stacks.h"
+
 #define FG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
@@ -58,42 +65,61 @@ fg_load32(const unsigned char *p)
 }
 
 /*
- * The bytes of p[0 .. n-1] (n at most 8) as a number, read with at most
- * two fixed-size loads that may overlap: no loop and no call for the
- * short tails of names.
+ * The n bytes at p (n below 8) as a little-endian number, zero-padded:
+ * at most two fixed-size loads, which may overlap.
  */
 static inline uint64_t
-fg_load_tail(const unsigned char *p, size_t n)
+fg_load_le(const unsigned char *p, size_t n)
 {
-	if (n >= 4)
-		return (uint64_t)fg_load32(p) |
-		       (uint64_t)fg_load32(p + n - 4) << 32;
-	if (n > 0)
-		return (uint64_t)p[0] | (uint64_t)p[n / 2] << 8 |
-		       (uint64_t)p[n - 1] << 16;
-	return 0;
+	if (n >= 4) {
+		uint64_t hi = fg_load32(p + n - 4);
+
+		return (uint64_t)fg_load32(p) | hi >> (8 * (8 - n)) << 32;
+	}
+	if (n == 0)
+		return 0;
+	return (uint64_t)p[0] | (uint64_t)p[n / 2] << (8 * (n / 2)) |
+	       (uint64_t)p[n - 1] << (8 * (n - 1));
+}
+
+#define FG_HASH_SEED 0x9e3779b97f4a7c15ULL
+#define FG_HASH_MUL 0x9fb21c651e98df25ULL
+
+/* One 8-byte word into a name hash. */
+static inline uint64_t
+fg_hash_step(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * FG_HASH_MUL;
+	return h ^ h >> 29;
+}
+
+/* The end of a name hash: the last 0 to 7 bytes, then the length. */
+static inline uint64_t
+fg_hash_finish(uint64_t h, uint64_t tail, size_t n)
+{
+	return fg_mix64(((h ^ tail) * FG_HASH_MUL) ^ n);
 }
 
 /*
- * A fast byte-string hash: eight bytes a step, mixed by multiplication,
- * finalised with fg_mix64. Not for adversarial input; the tables that use
- * it stay correct (only slower) under collisions.
+ * A fast hash of a name: eight bytes a step, then the tail and the
+ * length, finalised with fg_mix64. Defined word by word so that the
+ * folded reader can compute it while it scans for the ';' that ends a
+ * frame (see folded.c); the two must agree. Not for adversarial input;
+ * the tables that use it stay correct (only slower) under collisions.
  */
 static inline uint64_t
-fg_hash_bytes(const void *data, size_t n)
+fg_hash_name(const void *data, size_t n)
 {
 	const unsigned char *p = data;
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0x100000001b3ULL);
+	uint64_t h = FG_HASH_SEED;
 	size_t len = n;
 
-	while (len > 8) {
-		h = (h ^ fg_load64(p)) * 0x9fb21c651e98df25ULL;
-		h ^= h >> 29;
+	while (len >= 8) {
+		h = fg_hash_step(h, fg_load64(p));
 		p += 8;
 		len -= 8;
 	}
-	h = (h ^ fg_load_tail(p, len)) * 0x9fb21c651e98df25ULL;
-	return fg_mix64(h);
+	return fg_hash_finish(h, fg_load_le(p, len), n);
 }
 
 /* memcmp(a, b, n) == 0, inline: names are short. */
@@ -120,22 +146,124 @@ fg_bytes_eq(const void *a, const void *b, size_t n)
 	return 1;
 }
 
+/*
+ * A hash for long byte strings (a stack's whole folded text): four
+ * independent lanes of 8 bytes, so the multiplications overlap, then
+ * the tail as fg_hash_name does it. Not for adversarial input either.
+ */
 static inline uint64_t
-fg_hash_ids(const uint32_t *ids, size_t n)
+fg_hash_text(const void *data, size_t n)
 {
-	uint64_t h = 0x2545f4914f6cdd1dULL ^ n;
-	size_t i;
+	const unsigned char *p = data;
+	uint64_t a = 0x9e3779b97f4a7c15ULL ^ n, b = 0xbf58476d1ce4e5b9ULL;
+	uint64_t c = 0x94d049bb133111ebULL, d = 0x2545f4914f6cdd1dULL, h;
+	size_t len = n;
 
-	for (i = 0; i + 1 < n; i += 2) {
-		uint64_t v = (uint64_t)ids[i] | ((uint64_t)ids[i + 1] << 32);
-
-		h = (h ^ v) * 0x9fb21c651e98df25ULL;
-		h ^= h >> 29;
+	while (len >= 32) {
+		a = (a ^ fg_load64(p)) * 0x9fb21c651e98df25ULL;
+		b = (b ^ fg_load64(p + 8)) * 0x9fb21c651e98df25ULL;
+		c = (c ^ fg_load64(p + 16)) * 0x9fb21c651e98df25ULL;
+		d = (d ^ fg_load64(p + 24)) * 0x9fb21c651e98df25ULL;
+		a ^= a >> 29;
+		b ^= b >> 29;
+		c ^= c >> 29;
+		d ^= d >> 29;
+		p += 32;
+		len -= 32;
 	}
-	if (i < n)
-		h = (h ^ ids[i]) * 0x9fb21c651e98df25ULL;
-	return fg_mix64(h);
+	h = a ^ (b << 16 | b >> 48) ^ (c << 32 | c >> 32) ^
+	    (d << 48 | d >> 16);
+	while (len > 8) {
+		h = (h ^ fg_load64(p)) * 0x9fb21c651e98df25ULL;
+		h ^= h >> 29;
+		p += 8;
+		len -= 8;
+	}
+	return fg_hash_finish(h, fg_load_le(p, len), n);
 }
+
+/*
+ * The symbol table (intern.c) and the stack table (stacks.c), defined
+ * here so that the library's hot loops (the folded reader and writer,
+ * the sort) read names and frames inline. Outside lib/ they are opaque.
+ */
+struct fg_sym {
+	const char *str;
+	uint32_t len;		/* names are capped at 4 GiB - 1 bytes */
+	uint32_t hlo;		/* low half of the hash: the home slot */
+};
+
+struct fg_symtab {
+	struct fg_arena arena;
+	struct fg_sym *syms;	/* by id */
+	size_t nsyms, symcap;
+	/* high half of the hash << 32 | id + 1; 0 is empty */
+	uint64_t *slots;
+	size_t mask;		/* slots has mask + 1 entries, a power of 2 */
+};
+
+/*
+ * fg_intern with h = fg_hash_name(s, n) already computed by the caller.
+ */
+uint32_t fg_intern_hashed(struct fg_symtab *t, const char *s, size_t n,
+			  uint64_t h);
+
+static inline const char *
+fg_sym_name(const struct fg_symtab *t, uint32_t id, size_t *len)
+{
+	*len = t->syms[id].len;
+	return t->syms[id].str;
+}
+
+struct fg_stack_entry {
+	const uint32_t *ids;	/* in the arena */
+	uint32_t n : 31;	/* at most FG_STACKS_MAX_DEPTH */
+	/* the folded text splits at ';' into exactly these frames */
+	uint32_t plain : 1;
+	uint32_t hlo;		/* low half of the hash: the home slot */
+};
+
+#define FG_STACKS_MAX_DEPTH 0x7fffffffu
+
+/*
+ * The table is keyed by fg_hash_text of each stack's folded text (its
+ * names joined with ';'); equal stacks are those with equal ids.
+ */
+struct fg_stacks {
+	struct fg_symtab *syms;
+	unsigned ncols;
+	struct fg_arena arena;
+	struct fg_stack_entry *entries;	/* by index, in insertion order */
+	struct fg_count *counts;	/* ncols per entry */
+	size_t n, cap;
+	/* high half of the hash << 32 | index + 1; 0 is empty */
+	uint64_t *slots;
+	size_t mask;
+	struct fg_buf text;	/* scratch: a stack's folded text */
+};
+
+/*
+ * Whether fg_lines_next() can return the next line from what is already
+ * buffered, without reading (which would invalidate the slices it
+ * returned before).
+ */
+int fg_lines_ready(struct fg_lines *l);
+
+/*
+ * For the folded reader: returns the index of the stack whose folded
+ * text is the n bytes at text (h = fg_hash_text of them) and that the
+ * text splits into, or SIZE_MAX and in *slot where fg_stacks_insert
+ * puts such a stack, valid until the table next changes.
+ */
+size_t fg_stacks_text_lookup(const struct fg_stacks *s, const char *text,
+			     size_t n, uint64_t h, size_t *slot);
+/*
+ * Inserts the new stack ids[0 .. n-1], of text hash h, at the slot given
+ * by fg_stacks_text_lookup, with zero counts; plain as in the entry.
+ * Returns its index.
+ */
+size_t fg_stacks_insert(struct fg_stacks *s, const uint32_t *ids, size_t n,
+			uint64_t h, size_t slot, int plain);
 
 /* git's banned.h: these are too easy to misuse. */
 #undef strcpy

@@ -20,6 +20,7 @@ struct fg_lines {
 	char *buf;		/* NULL for a memory reader */
 	const char *data;	/* buf, or the memory given */
 	size_t cap, start, end;	/* unread bytes are data[start .. end) */
+	size_t nl;		/* a newline fg_lines_ready found, or SIZE_MAX */
 	int eof;
 	unsigned long lineno;
 	unsigned long long bytes;
@@ -36,6 +37,7 @@ lines_new(int fd, int own, const char *name)
 	l->own_fd = own;
 	l->name = name;
 	l->cap = LINES_CHUNK;
+	l->nl = SIZE_MAX;
 	l->buf = fg_xmalloc(l->cap);
 	l->data = l->buf;
 	return l;
@@ -69,6 +71,7 @@ fg_lines_from_mem(const void *p, size_t n, const char *name)
 	struct fg_lines *l = fg_xcalloc(1, sizeof(*l));
 
 	l->fd = -1;
+	l->nl = SIZE_MAX;
 	l->name = name;
 	l->data = p;
 	l->end = n;
@@ -123,6 +126,11 @@ fg_lines_next(struct fg_lines *l, const char **p, size_t *n,
 	for (;;) {
 		const char *s = l->data + l->start + scanned;
 
+		if (l->nl != SIZE_MAX) {
+			nl = l->data + l->nl;
+			l->nl = SIZE_MAX;
+			break;
+		}
 		nl = memchr(s, '\n', l->end - l->start - scanned);
 		if (nl != NULL)
 			break;
@@ -144,6 +152,24 @@ fg_lines_next(struct fg_lines *l, const char **p, size_t *n,
 	*n = len;
 	l->lineno++;
 	return 1;
+}
+
+int
+fg_lines_ready(struct fg_lines *l)
+{
+	const char *nl;
+
+	if (l->start == l->end)
+		return 0;
+	if (l->nl != SIZE_MAX)
+		return 1;
+	nl = memchr(l->data + l->start, '\n', l->end - l->start);
+	if (nl != NULL) {
+		/* fg_lines_next will not look for it again */
+		l->nl = (size_t)(nl - l->data);
+		return 1;
+	}
+	return l->eof;
 }
 
 unsigned long

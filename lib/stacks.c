@@ -1,6 +1,8 @@
 /*
  * stacks.c - the stack table: an open-addressing hash of frame-id arrays,
- * and the sort that puts stacks in folded-text order.
+ * keyed by the hash of their folded text (so the folded reader finds a
+ * stack from its text alone), and the sort that puts stacks in
+ * folded-text order.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,24 +11,6 @@
 #include "fg/error.h"
 #include "fg/stacks.h"
 #include "internal.h"
-
-struct entry {
-	const uint32_t *ids;	/* in the arena */
-	uint32_t n;
-	uint32_t hlo;		/* low half of the hash: the home slot */
-};
-
-struct fg_stacks {
-	struct fg_symtab *syms;
-	unsigned ncols;
-	struct fg_arena arena;
-	struct entry *entries;	/* by index, in insertion order */
-	struct fg_count *counts;	/* ncols per entry */
-	size_t n, cap;
-	/* high half of the hash << 32 | index + 1; 0 is empty */
-	uint64_t *slots;
-	size_t mask;
-};
 
 static const uint32_t no_ids[1];
 
@@ -41,6 +25,7 @@ fg_stacks_new(struct fg_symtab *syms, unsigned ncols)
 	s->syms = syms;
 	s->ncols = ncols;
 	fg_arena_init(&s->arena);
+	fg_buf_init(&s->text);
 	s->mask = 1023;
 	s->slots = fg_xcalloc(s->mask + 1, sizeof(*s->slots));
 	return s;
@@ -52,6 +37,7 @@ fg_stacks_free(struct fg_stacks *s)
 	if (s == NULL)
 		return;
 	fg_arena_release(&s->arena);
+	fg_buf_release(&s->text);
 	free(s->entries);
 	free(s->counts);
 	free(s->slots);
@@ -98,9 +84,66 @@ grow_slots(struct fg_stacks *s)
 	s->mask = nmask;
 }
 
+/*
+ * Builds the folded text of ids in b and returns its hash; *plain
+ * says whether the text splits back into exactly these frames (no name
+ * holds a ';', and the stack is not the empty one, whose text "" would
+ * split into one empty frame).
+ */
+static uint64_t
+hash_ids(const struct fg_symtab *syms, struct fg_buf *b, const uint32_t *ids,
+	 size_t n, int *plain)
+{
+	size_t k, len, semis = 0;
+	const char *p, *end;
+
+	fg_buf_reset(b);
+	for (k = 0; k < n; k++) {
+		const char *name = fg_sym_name(syms, ids[k], &len);
+
+		if (k > 0)
+			fg_buf_addc(b, ';');
+		fg_buf_add(b, name, len);
+	}
+	for (p = b->buf, end = b->buf + b->len;
+	     (p = memchr(p, ';', (size_t)(end - p))) != NULL; p++)
+		semis++;
+	*plain = n > 0 && semis == n - 1;
+	return fg_hash_text(b->buf, b->len);
+}
+
+/* Whether the folded text of e is the n bytes at text. */
+static int
+text_eq(const struct fg_symtab *syms, const struct fg_stack_entry *e,
+	const char *text, size_t n)
+{
+	size_t k, pos = 0, len;
+
+	for (k = 0; k < e->n; k++) {
+		const char *name = fg_sym_name(syms, e->ids[k], &len);
+
+		if (k > 0) {
+			if (pos >= n || text[pos] != ';')
+				return 0;
+			pos++;
+		}
+		if (n - pos < len || !fg_bytes_eq(name, text + pos, len))
+			return 0;
+		pos += len;
+	}
+	return pos == n;
+}
+
+/* What a lookup looks for: frame ids, or (ids NULL) a folded text. */
+struct key {
+	const uint32_t *ids;
+	const char *text;
+	size_t n;		/* frames, or bytes of text */
+};
+
 /* Returns the slot holding the stack, or the empty slot where it goes. */
-static size_t
-lookup(const struct fg_stacks *s, const uint32_t *ids, size_t n, uint64_t h)
+static inline size_t
+lookup(const struct fg_stacks *s, const struct key *k, uint64_t h)
 {
 	uint64_t tag = h >> 32 << 32;
 	size_t j = (uint32_t)h & s->mask;
@@ -108,10 +151,13 @@ lookup(const struct fg_stacks *s, const uint32_t *ids, size_t n, uint64_t h)
 
 	while ((v = s->slots[j]) != 0) {
 		if ((v & 0xffffffff00000000ULL) == tag) {
-			const struct entry *e = &s->entries[(uint32_t)v - 1];
+			const struct fg_stack_entry *e =
+				&s->entries[(uint32_t)v - 1];
 
-			if (e->n == n &&
-			    fg_bytes_eq(e->ids, ids, n * sizeof(*ids)))
+			if (k->ids != NULL ?
+			    e->n == k->n && fg_bytes_eq(e->ids, k->ids,
+							k->n * sizeof(*k->ids)) :
+			    e->plain && text_eq(s->syms, e, k->text, k->n))
 				return j;
 		}
 		j = (j + 1) & s->mask;
@@ -119,15 +165,28 @@ lookup(const struct fg_stacks *s, const uint32_t *ids, size_t n, uint64_t h)
 	return j;
 }
 
-static size_t
-insert(struct fg_stacks *s, const uint32_t *ids, size_t n, uint64_t h,
-       size_t j)
+size_t
+fg_stacks_text_lookup(const struct fg_stacks *s, const char *text, size_t n,
+		      uint64_t h, size_t *slot)
 {
-	struct entry *e;
+	struct key k = { NULL, text, n };
+	size_t j = lookup(s, &k, h);
+
+	if (s->slots[j] != 0)
+		return (uint32_t)s->slots[j] - 1;
+	*slot = j;
+	return SIZE_MAX;
+}
+
+size_t
+fg_stacks_insert(struct fg_stacks *s, const uint32_t *ids, size_t n,
+		 uint64_t h, size_t j, int plain)
+{
+	struct fg_stack_entry *e;
 	const uint32_t *stored = no_ids;
 	uint32_t *copy;
 
-	if (n > UINT32_MAX || s->n >= UINT32_MAX - 1)
+	if (n > FG_STACKS_MAX_DEPTH || s->n >= UINT32_MAX - 1)
 		fg_xmalloc(SIZE_MAX);	/* more than indexes can name */
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 1024;
@@ -144,6 +203,7 @@ insert(struct fg_stacks *s, const uint32_t *ids, size_t n, uint64_t h,
 	e = &s->entries[s->n];
 	e->ids = stored;
 	e->n = (uint32_t)n;
+	e->plain = plain != 0;
 	e->hlo = (uint32_t)h;
 	memset(&s->counts[s->n * s->ncols], 0,
 	       s->ncols * sizeof(*s->counts));
@@ -158,17 +218,19 @@ int
 fg_stacks_add(struct fg_stacks *s, const uint32_t *ids, size_t n,
 	      unsigned col, const struct fg_count *c, size_t *idx)
 {
+	struct key k = { ids, NULL, n };
 	uint64_t h;
 	size_t j, i;
+	int plain;
 
 	if (col >= s->ncols)
 		return FG_EINVAL;
-	h = fg_hash_ids(ids, n);
-	j = lookup(s, ids, n, h);
+	h = hash_ids(s->syms, &s->text, ids, n, &plain);
+	j = lookup(s, &k, h);
 	if (s->slots[j] != 0)
 		i = (uint32_t)s->slots[j] - 1;
 	else
-		i = insert(s, ids, n, h, j);
+		i = fg_stacks_insert(s, ids, n, h, j, plain);
 	if (idx != NULL)
 		*idx = i;
 	return fg_count_add(&s->counts[i * s->ncols + col], c);
@@ -177,8 +239,12 @@ fg_stacks_add(struct fg_stacks *s, const uint32_t *ids, size_t n,
 size_t
 fg_stacks_find(const struct fg_stacks *s, const uint32_t *ids, size_t n)
 {
-	size_t j = lookup(s, ids, n, fg_hash_ids(ids, n));
+	struct fg_buf text = FG_BUF_INIT;
+	struct key k = { ids, NULL, n };
+	int plain;
+	size_t j = lookup(s, &k, hash_ids(s->syms, &text, ids, n, &plain));
 
+	fg_buf_release(&text);
 	return s->slots[j] ? (uint32_t)s->slots[j] - 1 : SIZE_MAX;
 }
 
@@ -212,7 +278,7 @@ fg_stacks_merge(struct fg_stacks *dst, unsigned dst_col,
 	    src_col >= src->ncols)
 		return FG_EINVAL;
 	for (i = 0; i < src->n; i++) {
-		const struct entry *e = &src->entries[i];
+		const struct fg_stack_entry *e = &src->entries[i];
 
 		rc = fg_stacks_add(dst, e->ids, e->n, dst_col,
 				   &src->counts[i * src->ncols + src_col],
@@ -244,20 +310,20 @@ fg_stacks_bytes(const struct fg_stacks *s)
 {
 	return s->arena.used + s->cap * sizeof(*s->entries) +
 	       s->cap * s->ncols * sizeof(*s->counts) +
-	       (s->mask + 1) * sizeof(*s->slots);
+	       (s->mask + 1) * sizeof(*s->slots) + s->text.alloc;
 }
 
 /* A byte-by-byte walk over a stack's folded text, for fg_stacks_cmp. */
 struct cursor {
 	const struct fg_symtab *syms;
-	const struct entry *e;
+	const struct fg_stack_entry *e;
 	size_t frame, pos, len;
 	const char *name;
 };
 
 static void
 cursor_init(struct cursor *c, const struct fg_symtab *syms,
-	    const struct entry *e)
+	    const struct fg_stack_entry *e)
 {
 	c->syms = syms;
 	c->e = e;
@@ -324,7 +390,7 @@ struct sorter {
 };
 
 static uint32_t
-token(const struct sorter *so, const struct entry *e, size_t k)
+token(const struct sorter *so, const struct fg_stack_entry *e, size_t k)
 {
 	if (k >= e->n)
 		return 0;
@@ -415,8 +481,8 @@ rank_tokens(struct sorter *so)
 static int
 rank_cmp(const struct sorter *so, uint32_t a, uint32_t b, size_t d)
 {
-	const struct entry *ea = &so->s->entries[a];
-	const struct entry *eb = &so->s->entries[b];
+	const struct fg_stack_entry *ea = &so->s->entries[a];
+	const struct fg_stack_entry *eb = &so->s->entries[b];
 
 	for (;; d++) {
 		uint32_t x = token(so, ea, d), y = token(so, eb, d);
@@ -493,8 +559,18 @@ sort_all(const struct sorter *so, uint32_t *idx, size_t n)
 			continue;
 		}
 		for (i = 0; i < m; i++) {
-			const struct entry *e = &so->s->entries[g[i]];
+			const struct fg_stack_entry *e = &so->s->entries[g[i]];
 
+			/* below the first level the stacks are scattered */
+			if (i + 16 < m)
+				__builtin_prefetch(&so->s->entries[g[i + 16]]);
+			if (i + 8 < m) {
+				const struct fg_stack_entry *f =
+					&so->s->entries[g[i + 8]];
+
+				if (j.d < f->n)
+					__builtin_prefetch(f->ids + j.d);
+			}
 			kv[i].key = (uint64_t)token(so, e, j.d) << rbits |
 				    token(so, e, j.d + 1);
 			kv[i].idx = g[i];

@@ -6,8 +6,10 @@
  * max_counts 1, as difffold reads) and into a two-column table
  * (max_counts 2); the low bit of the input's first byte says which of
  * the two reads is strict (the other is not), so both modes run on
- * every input. Each table is written with fg_folded_write to /dev/null,
- * and the whole input is parsed as one line with fg_folded_parse_line.
+ * every input. Each table is written with fg_folded_write to /dev/null.
+ * Then it is read twice more into one table, and once with the hex
+ * rewrite as a frame map (read_twice), and the whole input is parsed as
+ * one line with fg_folded_parse_line.
  *
  * Invariants (abort() when broken):
  *   - stats: stacks + bad <= lines; ncounts is 0, 1 or 2 and fits the
@@ -20,6 +22,9 @@
  *   - round trip: what fg_folded_write wrote reads back (strictly,
  *     with the table's number of counts) into the same stacks with the
  *     same counts, and writes out again byte for byte the same;
+ *   - read twice into one table, every stack is found again and each
+ *     count doubles; read with the hexadecimal rewrite as a frame map,
+ *     stacks may merge but the total stays;
  *   - a parsed line: its stack lies inside the input, the two-count
  *     reading is shorter, and every count formats and parses back to
  *     itself.
@@ -241,6 +246,74 @@ read_into(const uint8_t *data, size_t size, unsigned ncols,
 	fg_symtab_free(syms);
 }
 
+/*
+ * Reads the input twice into one table: the second time every stack is
+ * found again (by its text), so the table keeps its stacks and each
+ * count doubles. Then reads it once more with the hexadecimal rewrite
+ * as a frame map: stacks may merge, but the totals stay.
+ */
+static void
+read_twice(const uint8_t *data, size_t size)
+{
+	struct fg_symtab *syms = fg_symtab_new();
+	struct fg_stacks *s = fg_stacks_new(syms, 1), *m;
+	struct fg_folded_opts o = FG_FOLDED_OPTS_INIT;
+	struct fg_folded_stats st, st2;
+	struct fg_diag d = FG_DIAG_INIT;
+	struct fg_rewrite *rw;
+	struct fg_rewrite_memo memo;
+	struct fg_lines *in;
+	struct fg_count *first, sum;
+	size_t n, i;
+	int rc;
+
+	o.max_counts = 1;
+	in = fg_lines_from_mem(data, size, "fuzz");
+	rc = fg_folded_read(in, s, &o, &st, &d);
+	fg_lines_close(in);
+	if (rc != FG_OK || st.total_overflow)
+		goto done;
+	n = fg_stacks_count(s);
+	first = malloc((n ? n : 1) * sizeof(*first));
+	CHECK(first != NULL);
+	for (i = 0; i < n; i++)
+		first[i] = fg_stacks_counts(s, i)[0];
+	in = fg_lines_from_mem(data, size, "fuzz");
+	rc = fg_folded_read(in, s, &o, &st2, &d);
+	fg_lines_close(in);
+	CHECK(rc == FG_OK || rc == FG_ERANGE);
+	if (rc == FG_OK) {
+		CHECK(fg_stacks_count(s) == n);
+		for (i = 0; i < n; i++) {
+			sum = first[i];
+			CHECK(fg_count_add(&sum, &first[i]) == FG_OK);
+			CHECK(fg_count_cmp(&sum, &fg_stacks_counts(s, i)[0]) == 0);
+		}
+	}
+	free(first);
+
+	rw = fg_rewrite_new(FG_REWRITE_HEX_PATTERN,
+			    FG_REWRITE_HEX_REPLACEMENT, &d);
+	CHECK(rw != NULL);
+	fg_rewrite_memo_init(&memo, rw, syms);
+	o.map = fg_rewrite_map;
+	o.map_ctx = &memo;
+	m = fg_stacks_new(syms, 1);
+	in = fg_lines_from_mem(data, size, "fuzz");
+	CHECK(fg_folded_read(in, m, &o, &st2, &d) == FG_OK);
+	fg_lines_close(in);
+	CHECK(fg_stacks_count(m) <= n);
+	CHECK(st2.stacks == st.stacks && st2.bad == st.bad);
+	CHECK(fg_stacks_total(m, 0, &sum) == FG_OK);
+	CHECK(fg_count_cmp(&sum, &st.total[0]) == 0);
+	fg_stacks_free(m);
+	fg_rewrite_memo_release(&memo);
+	fg_rewrite_free(rw);
+done:
+	fg_stacks_free(s);
+	fg_symtab_free(syms);
+}
+
 static void
 parse_whole(const uint8_t *data, size_t size)
 {
@@ -280,6 +353,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	read_into(data, size, 1, 1, strict);
 	read_into(data, size, 2, 2, !strict);
+	read_twice(data, size);
 	parse_whole(data, size);
 	return 0;
 }

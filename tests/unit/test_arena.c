@@ -137,7 +137,7 @@ test_arena_uint32_arrays(void **state)
 	size_t i, j;
 
 	for (i = 0; i < 1000; i++) {
-		(void)fg_arena_strndup(&a, "x", i % 4);
+		(void)fg_arena_strndup(&a, "xyz", i % 4);
 		arr[i] = fg_arena_alloc4(&a, (i % 17 + 1) * sizeof(uint32_t));
 		for (j = 0; j <= i % 17; j++)
 			arr[i][j] = (uint32_t)(i * 1000 + j);

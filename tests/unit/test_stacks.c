@@ -1,0 +1,653 @@
+/*
+ * test_stacks.c - unit tests for stacks.c, the stack table: insert or
+ * add, find, merge, totals, overflow, and the sorted order, which must
+ * be that of LC_ALL=C sort(1) on the stacks' folded text.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fg/buf.h"
+#include "fg/count.h"
+#include "fg/error.h"
+#include "fg/intern.h"
+#include "fg/stacks.h"
+
+static const struct fg_count one = { 1, 0 };
+
+static struct fg_count
+cnt(uint64_t n, uint64_t frac)
+{
+	struct fg_count c = { n, frac };
+
+	return c;
+}
+
+/* Interns each of the n names and writes their ids. */
+static void
+ids_of(struct fg_symtab *t, const char *const *names, size_t n, uint32_t *ids)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		ids[i] = fg_intern(t, names[i], strlen(names[i]));
+}
+
+/* The folded text of stack idx: names joined with ';'. */
+static void
+text_of(const struct fg_stacks *s, size_t idx, struct fg_buf *b)
+{
+	const struct fg_symtab *t = fg_stacks_symtab(s);
+	const uint32_t *ids;
+	size_t n, k, len;
+
+	fg_buf_reset(b);
+	ids = fg_stacks_frames(s, idx, &n);
+	for (k = 0; k < n; k++) {
+		const char *name = fg_symtab_str(t, ids[k], &len);
+
+		if (k > 0)
+			fg_buf_addc(b, ';');
+		fg_buf_add(b, name, len);
+	}
+}
+
+static void
+test_stacks_new(void **state)
+{
+	struct fg_symtab *t = fg_symtab_new();
+	struct fg_stacks *s;
+
+	assert_null(fg_stacks_new(t, 0));
+	assert_null(fg_stacks_new(t, FG_STACKS_MAX_COLS + 1));
+	assert_null(fg_stacks_new(NULL, 1));
+	s = fg_stacks_new(t, 2);
+	assert_non_null(s);
+	assert_ptr_equal(fg_stacks_symtab(s), t);
+	assert_int_equal(fg_stacks_ncols(s), 2);
+	assert_int_equal(fg_stacks_count(s), 0);
+	assert_true(fg_stacks_bytes(s) > 0);
+	fg_stacks_free(s);
+	fg_stacks_free(NULL);
+	fg_symtab_free(t);
+}
+
+static void
+test_stacks_add_find(void **state)
+{
+	static const char *const abc[] = { "a", "b", "c" };
+	struct fg_symtab *t = fg_symtab_new();
+	struct fg_stacks *s = fg_stacks_new(t, 2);
+	uint32_t ids[3], other[3];
+	const uint32_t *fr;
+	const struct fg_count *c;
+	struct fg_count v;
+	size_t idx = 99, n;
+
+	ids_of(t, abc, 3, ids);
+	v = cnt(3, 0);
+	assert_int_equal(fg_stacks_add(s, ids, 3, 0, &v, &idx), FG_OK);
+	assert_int_equal(idx, 0);
+	assert_int_equal(fg_stacks_count(s), 1);
+	/* the same stack again: the count grows, nothing is inserted */
+	v = cnt(4, 500000000000000000ULL);
+	assert_int_equal(fg_stacks_add(s, ids, 3, 0, &v, &idx), FG_OK);
+	assert_int_equal(idx, 0);
+	v = cnt(2, 0);
+	assert_int_equal(fg_stacks_add(s, ids, 3, 1, &v, NULL), FG_OK);
+	assert_int_equal(fg_stacks_count(s), 1);
+	c = fg_stacks_counts(s, 0);
+	assert_true(c[0].n == 7 && c[0].frac == 500000000000000000ULL);
+	assert_true(c[1].n == 2 && c[1].frac == 0);
+
+	/* a prefix of it, and the reverse, are other stacks */
+	assert_int_equal(fg_stacks_add(s, ids, 2, 0, &one, &idx), FG_OK);
+	assert_int_equal(idx, 1);
+	other[0] = ids[2];
+	other[1] = ids[1];
+	other[2] = ids[0];
+	assert_int_equal(fg_stacks_add(s, other, 3, 1, &one, &idx), FG_OK);
+	assert_int_equal(idx, 2);
+	/* the empty stack is a stack too */
+	assert_int_equal(fg_stacks_add(s, ids, 0, 0, &one, &idx), FG_OK);
+	assert_int_equal(idx, 3);
+	assert_int_equal(fg_stacks_count(s), 4);
+
+	assert_int_equal(fg_stacks_find(s, ids, 3), 0);
+	assert_int_equal(fg_stacks_find(s, ids, 2), 1);
+	assert_int_equal(fg_stacks_find(s, other, 3), 2);
+	assert_int_equal(fg_stacks_find(s, ids, 0), 3);
+	assert_true(fg_stacks_find(s, ids, 1) == SIZE_MAX);
+	assert_true(fg_stacks_find(s, other, 2) == SIZE_MAX);
+	/* find changes nothing */
+	assert_int_equal(fg_stacks_count(s), 4);
+
+	fr = fg_stacks_frames(s, 2, &n);
+	assert_int_equal(n, 3);
+	assert_memory_equal(fr, other, sizeof(other));
+	fr = fg_stacks_frames(s, 3, &n);
+	assert_int_equal(n, 0);
+	/* a new stack starts at zero in every column */
+	c = fg_stacks_counts(s, 2);
+	assert_true(fg_count_is_zero(&c[0]) && c[1].n == 1);
+
+	/* the caller's array is copied */
+	ids[0] = ids[1];
+	assert_true(fg_stacks_find(s, ids, 3) == SIZE_MAX);
+	fr = fg_stacks_frames(s, 0, &n);
+	assert_int_equal(fr[0], fg_symtab_find(t, "a", 1));
+
+	/* a column out of range */
+	assert_int_equal(fg_stacks_add(s, ids, 3, 2, &one, NULL), FG_EINVAL);
+	assert_int_equal(fg_stacks_count(s), 4);
+
+	/* writable counts */
+	fg_stacks_counts_mut(s, 1)[1] = cnt(42, 0);
+	assert_true(fg_stacks_counts(s, 1)[1].n == 42);
+
+	fg_stacks_free(s);
+	fg_symtab_free(t);
+}
+
+/* Stacks whose names hold ';' are kept apart from the split ones. */
+static void
+test_stacks_semicolon_names(void **state)
+{
+	struct fg_symtab *t = fg_symtab_new();
+	struct fg_stacks *s = fg_stacks_new(t, 1);
+	uint32_t split[2], joined[1], empty[1];
+
+	split[0] = fg_intern(t, "a", 1);
+	split[1] = fg_intern(t, "b", 1);
+	joined[0] = fg_intern(t, "a;b", 3);
+	empty[0] = fg_intern(t, "", 0);
+	assert_int_equal(fg_stacks_add(s, split, 2, 0, &one, NULL), FG_OK);
+	assert_int_equal(fg_stacks_add(s, joined, 1, 0, &one, NULL), FG_OK);
+	assert_int_equal(fg_stacks_add(s, empty, 1, 0, &one, NULL), FG_OK);
+	assert_int_equal(fg_stacks_add(s, empty, 0, 0, &one, NULL), FG_OK);
+	assert_int_equal(fg_stacks_count(s), 4);
+	assert_int_equal(fg_stacks_find(s, split, 2), 0);
+	assert_int_equal(fg_stacks_find(s, joined, 1), 1);
+	assert_int_equal(fg_stacks_find(s, empty, 1), 2);
+	assert_int_equal(fg_stacks_find(s, empty, 0), 3);
+	fg_stacks_free(s);
+	fg_symtab_free(t);
+}
+
+static void
+test_stacks_overflow(void **state)
+{
+	struct fg_symtab *t = fg_symtab_new();
+	struct fg_stacks *s = fg_stacks_new(t, 1);
+	uint32_t id = fg_intern(t, "x", 1);
+	struct fg_count big = cnt(UINT64_MAX, 0), total;
+	size_t idx = 99;
+
+	assert_int_equal(fg_stacks_add(s, &id, 1, 0, &big, NULL), FG_OK);
+	/* one more does not wrap; the count stays as it was */
+	assert_int_equal(fg_stacks_add(s, &id, 1, 0, &one, &idx), FG_ERANGE);
+	assert_int_equal(idx, 0);
+	assert_true(fg_stacks_counts(s, 0)[0].n == UINT64_MAX);
+	assert_int_equal(fg_stacks_total(s, 0, &total), FG_OK);
+	assert_true(total.n == UINT64_MAX);
+
+	/* a new stack whose first add overflows nothing is still inserted */
+	id = fg_intern(t, "y", 1);
+	assert_int_equal(fg_stacks_add(s, &id, 1, 0, &one, &idx), FG_OK);
+	assert_int_equal(idx, 1);
+	/* two stacks whose counts fit but whose total does not */
+	assert_int_equal(fg_stacks_total(s, 0, &total), FG_ERANGE);
+	assert_int_equal(fg_stacks_total(s, 1, &total), FG_EINVAL);
+	fg_stacks_free(s);
+	fg_symtab_free(t);
+}
+
+static void
+test_stacks_total(void **state)
+{
+	struct fg_symtab *t = fg_symtab_new();
+	struct fg_stacks *s = fg_stacks_new(t, 2);
+	struct fg_count total = { 9, 9 }, v;
+	uint32_t ids[2];
+	int i;
+
+	/* an empty table totals 0 */
+	assert_int_equal(fg_stacks_total(s, 0, &total), FG_OK);
+	assert_true(fg_count_is_zero(&total));
+	ids[0] = fg_intern(t, "root", 4);
+	for (i = 0; i < 100; i++) {
+		char name[16];
+		int len = snprintf(name, sizeof(name), "f%d", i % 10);
+
+		ids[1] = fg_intern(t, name, (size_t)len);
+		v = cnt((uint64_t)i, 100000000000000000ULL);
+		assert_int_equal(fg_stacks_add(s, ids, 2, 0, &v, NULL), FG_OK);
+	}
+	assert_int_equal(fg_stacks_count(s), 10);
+	/* 0 + 1 + ... + 99 and 100 times 0.1 */
+	assert_int_equal(fg_stacks_total(s, 0, &total), FG_OK);
+	assert_true(total.n == 4960 && total.frac == 0);
+	assert_int_equal(fg_stacks_total(s, 1, &total), FG_OK);
+	assert_true(fg_count_is_zero(&total));
+	fg_stacks_free(s);
+	fg_symtab_free(t);
+}
+
+static void
+test_stacks_merge(void **state)
+{
+	static const char *const p[] = { "main", "parse", "lex" };
+	static const char *const q[] = { "main", "eval" };
+	struct fg_symtab *t = fg_symtab_new(), *t2 = fg_symtab_new();
+	struct fg_stacks *a = fg_stacks_new(t, 1), *b = fg_stacks_new(t, 1);
+	struct fg_stacks *d = fg_stacks_new(t, 2), *x = fg_stacks_new(t2, 1);
+	struct fg_count v, big = cnt(UINT64_MAX, 0);
+	uint32_t pi[3], qi[2];
+	size_t i;
+
+	ids_of(t, p, 3, pi);
+	ids_of(t, q, 2, qi);
+	v = cnt(10, 0);
+	fg_stacks_add(a, pi, 3, 0, &v, NULL);
+	v = cnt(5, 0);
+	fg_stacks_add(a, qi, 2, 0, &v, NULL);
+	v = cnt(12, 0);
+	fg_stacks_add(b, pi, 3, 0, &v, NULL);
+	v = cnt(1, 250000000000000000ULL);
+	fg_stacks_add(b, pi, 2, 0, &v, NULL);
+
+	assert_int_equal(fg_stacks_merge(d, 0, a, 0), FG_OK);
+	assert_int_equal(fg_stacks_merge(d, 1, b, 0), FG_OK);
+	assert_int_equal(fg_stacks_count(d), 3);
+	i = fg_stacks_find(d, pi, 3);
+	assert_true(fg_stacks_counts(d, i)[0].n == 10);
+	assert_true(fg_stacks_counts(d, i)[1].n == 12);
+	i = fg_stacks_find(d, qi, 2);
+	assert_true(fg_stacks_counts(d, i)[0].n == 5);
+	assert_true(fg_count_is_zero(&fg_stacks_counts(d, i)[1]));
+	i = fg_stacks_find(d, pi, 2);
+	assert_true(fg_count_is_zero(&fg_stacks_counts(d, i)[0]));
+	assert_true(fg_stacks_counts(d, i)[1].n == 1 &&
+		    fg_stacks_counts(d, i)[1].frac == 250000000000000000ULL);
+	/* merging again adds again */
+	assert_int_equal(fg_stacks_merge(d, 0, a, 0), FG_OK);
+	i = fg_stacks_find(d, pi, 3);
+	assert_true(fg_stacks_counts(d, i)[0].n == 20);
+	/* merging a table into itself doubles it */
+	assert_int_equal(fg_stacks_merge(a, 0, a, 0), FG_OK);
+	assert_int_equal(fg_stacks_count(a), 2);
+	assert_true(fg_stacks_counts(a, 0)[0].n == 20);
+
+	/* tables over different symtabs, columns out of range */
+	assert_int_equal(fg_stacks_merge(d, 0, x, 0), FG_EINVAL);
+	assert_int_equal(fg_stacks_merge(d, 2, a, 0), FG_EINVAL);
+	assert_int_equal(fg_stacks_merge(d, 0, a, 1), FG_EINVAL);
+
+	/* an overflowing merge is reported */
+	fg_stacks_add(b, qi, 2, 0, &big, NULL);
+	fg_stacks_add(a, qi, 2, 0, &one, NULL);
+	assert_int_equal(fg_stacks_merge(a, 0, b, 0), FG_ERANGE);
+
+	fg_stacks_free(a);
+	fg_stacks_free(b);
+	fg_stacks_free(d);
+	fg_stacks_free(x);
+	fg_symtab_free(t);
+	fg_symtab_free(t2);
+}
+
+/* Many stacks: the table grows, and every index stays put. */
+static void
+test_stacks_many(void **state)
+{
+	enum { N = 100000 };
+	struct fg_symtab *t = fg_symtab_new();
+	struct fg_stacks *s = fg_stacks_new(t, 1);
+	uint32_t ids[3];
+	size_t i, idx, n;
+
+	for (i = 0; i < 64; i++) {
+		char name[8];
+		int len = snprintf(name, sizeof(name), "n%zu", i);
+
+		fg_intern(t, name, (size_t)len);
+	}
+	for (i = 0; i < N; i++) {
+		struct fg_count v = cnt(i, 0);
+
+		ids[0] = (uint32_t)(i % 64);
+		ids[1] = (uint32_t)(i / 64 % 64);
+		ids[2] = (uint32_t)(i / 4096 % 64);
+		assert_int_equal(fg_stacks_add(s, ids, 3, 0, &v, &idx), FG_OK);
+		assert_int_equal(idx, i);
+	}
+	assert_int_equal(fg_stacks_count(s), N);
+	for (i = 0; i < N; i++) {
+		const uint32_t *fr = fg_stacks_frames(s, i, &n);
+
+		assert_int_equal(n, 3);
+		assert_int_equal(fr[0], i % 64);
+		assert_int_equal(fr[1], i / 64 % 64);
+		assert_int_equal(fr[2], i / 4096 % 64);
+		assert_true(fg_stacks_counts(s, i)[0].n == i);
+		assert_int_equal(fg_stacks_find(s, fr, n), i);
+	}
+	fg_stacks_free(s);
+	fg_symtab_free(t);
+}
+
+/*
+ * The reference: LC_ALL=C sort(1) compares lines as unsigned bytes, a
+ * line that is a prefix of another first.
+ */
+static struct fg_buf *texts;
+
+static int
+text_cmp(const void *a, const void *b)
+{
+	const struct fg_buf *x = &texts[*(const uint32_t *)a];
+	const struct fg_buf *y = &texts[*(const uint32_t *)b];
+	size_t m = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->buf, y->buf, m);
+
+	if (c != 0)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static uint64_t
+next_rand(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/*
+ * Checks that fg_stacks_sorted orders s as text_cmp does and that
+ * fg_stacks_cmp agrees with it. Returns the order (caller frees).
+ */
+static uint32_t *
+check_sorted(const struct fg_stacks *s)
+{
+	size_t n = fg_stacks_count(s), i;
+	uint32_t *order = fg_stacks_sorted(s);
+	uint32_t *want = malloc((n ? n : 1) * sizeof(*want));
+
+	assert_non_null(order);
+	assert_non_null(want);
+	texts = calloc(n ? n : 1, sizeof(*texts));
+	assert_non_null(texts);
+	for (i = 0; i < n; i++) {
+		fg_buf_init(&texts[i]);
+		text_of(s, i, &texts[i]);
+		want[i] = (uint32_t)i;
+	}
+	qsort(want, n, sizeof(*want), text_cmp);
+	for (i = 0; i < n; i++) {
+		if (order[i] != want[i])
+			fail_msg("position %zu: stack %u ('%s'), expected %u ('%s')",
+				 i, order[i], texts[order[i]].buf, want[i],
+				 texts[want[i]].buf);
+		if (i > 0) {
+			assert_true(fg_stacks_cmp(s, order[i - 1], order[i]) < 0);
+			assert_true(fg_stacks_cmp(s, order[i], order[i - 1]) > 0);
+		}
+		assert_int_equal(fg_stacks_cmp(s, order[i], order[i]), 0);
+	}
+	for (i = 0; i < n; i++)
+		fg_buf_release(&texts[i]);
+	free(texts);
+	texts = NULL;
+	free(want);
+	return order;
+}
+
+static void
+test_stacks_sorted_small(void **state)
+{
+	/*
+	 * The hard cases: a stack before the longer ones it prefixes;
+	 * bytes below ';' (space, '!', '\x01') and above it, so that
+	 * "a!" sorts before "a;b" although "a" < "a!"; a frame name that
+	 * is a prefix of another; empty frames; bytes >= 0x80.
+	 */
+	static const char *const stacks[][4] = {
+		{ "a", NULL }, { "a", "b", NULL }, { "a!", NULL },
+		{ "a b", NULL }, { "a", "b", "c", NULL }, { "a ", "x", NULL },
+		{ "a\x01", NULL }, { "a\xff", NULL }, { "a", "", NULL },
+		{ "", "a", NULL }, { "", NULL }, { "a:", "b", NULL },
+		{ "a<", NULL }, { "ab", NULL }, { "a", "b!", NULL },
+		{ "a", "b c", NULL }, { "a", "b", "", NULL }, { "b", NULL },
+		{ "A", NULL }, { "a", " ", NULL }, { "a!", "b", NULL },
+		{ "\xc3\xa9", NULL }, { "a", "b", "c!", NULL },
+	};
+	struct fg_symtab *t = fg_symtab_new();
+	struct fg_stacks *s = fg_stacks_new(t, 1);
+	size_t i, n;
+	uint32_t ids[4], *order;
+
+	/* in reverse, so the sort has work to do */
+	for (i = sizeof(stacks) / sizeof(stacks[0]); i-- > 0;) {
+		for (n = 0; stacks[i][n] != NULL; n++)
+			;
+		ids_of(t, stacks[i], n, ids);
+		assert_int_equal(fg_stacks_add(s, ids, n, 0, &one, NULL),
+				 FG_OK);
+	}
+	order = check_sorted(s);
+	free(order);
+	fg_stacks_free(s);
+	/*
+	 * The empty stack sorts first. (Its text is that of the stack of
+	 * one empty frame, which is left out here: two stacks of equal
+	 * text have no order of their own.)
+	 */
+	s = fg_stacks_new(t, 1);
+	ids_of(t, stacks[1], 2, ids);
+	fg_stacks_add(s, ids, 2, 0, &one, NULL);
+	fg_stacks_add(s, ids, 1, 0, &one, NULL);
+	fg_stacks_add(s, ids, 0, 0, &one, NULL);
+	order = check_sorted(s);
+	assert_int_equal(order[0], 2);
+	assert_int_equal(order[1], 1);
+	assert_int_equal(order[2], 0);
+	free(order);
+	fg_stacks_free(s);
+	fg_symtab_free(t);
+}
+
+/* Fills s with random stacks over a small alphabet full of hard bytes. */
+static void
+random_stacks(struct fg_stacks *s, size_t count, unsigned maxdepth,
+	      uint64_t seed, int printable)
+{
+	/* NUL included */
+	static const char alpha[] = "ab !\x01:<\x7f\xc3\0";
+	static const char palpha[] = "ab !:<A~";
+	struct fg_symtab *t = fg_stacks_symtab(s);
+	const char *al = printable ? palpha : alpha;
+	size_t nal = printable ? sizeof(palpha) - 1 : sizeof(alpha) - 1;
+	uint32_t names[200], ids[64];
+	size_t i, k;
+
+	assert_true(maxdepth <= 64);
+	/* 200 names of 0 to 3 bytes (with repeats folded by interning) */
+	for (i = 0; i < 200; i++) {
+		char name[4];
+		size_t len = (size_t)(next_rand(&seed) % 4);
+
+		for (k = 0; k < len; k++)
+			name[k] = al[next_rand(&seed) % nal];
+		if (printable && len == 0)
+			name[len++] = 'z';
+		names[i] = fg_intern(t, name, len);
+	}
+	for (i = 0; i < count; i++) {
+		size_t depth = 1 + (size_t)(next_rand(&seed) % maxdepth);
+
+		/* shared prefixes, as in real profiles */
+		for (k = 0; k < depth; k++)
+			ids[k] = names[k < 2 ? next_rand(&seed) % 3 :
+					   next_rand(&seed) % 200];
+		assert_int_equal(fg_stacks_add(s, ids, depth, 0, &one, NULL),
+				 FG_OK);
+	}
+}
+
+static void
+test_stacks_sorted_random(void **state)
+{
+	static const struct {
+		size_t count;
+		unsigned depth;
+	} runs[] = {
+		{ 2, 3 }, { 17, 3 }, { 100, 2 }, { 1000, 5 }, { 20000, 8 },
+		{ 30000, 40 },
+	};
+	size_t r;
+
+	for (r = 0; r < sizeof(runs) / sizeof(runs[0]); r++) {
+		struct fg_symtab *t = fg_symtab_new();
+		struct fg_stacks *s = fg_stacks_new(t, 1);
+		uint32_t *order;
+
+		random_stacks(s, runs[r].count, runs[r].depth, 7 + r, 0);
+		order = check_sorted(s);
+		free(order);
+		fg_stacks_free(s);
+		fg_symtab_free(t);
+	}
+}
+
+/* Stacks added in sorted order (the fast path) come out the same. */
+static void
+test_stacks_sorted_presorted(void **state)
+{
+	struct fg_symtab *t = fg_symtab_new();
+	struct fg_stacks *s = fg_stacks_new(t, 1), *s2 = fg_stacks_new(t, 1);
+	uint32_t *order, *order2;
+	size_t i, n, k;
+
+	random_stacks(s, 5000, 6, 99, 0);
+	order = check_sorted(s);
+	n = fg_stacks_count(s);
+	for (i = 0; i < n; i++) {
+		const uint32_t *fr = fg_stacks_frames(s, order[i], &k);
+
+		fg_stacks_add(s2, fr, k, 0, &one, NULL);
+	}
+	order2 = check_sorted(s2);
+	for (i = 0; i < n; i++)
+		assert_int_equal(order2[i], i);
+	free(order);
+	free(order2);
+	fg_stacks_free(s);
+	fg_stacks_free(s2);
+	fg_symtab_free(t);
+}
+
+/*
+ * The order against sort(1) itself: the stacks' texts go through
+ * LC_ALL=C sort and must come back in the table's order.
+ */
+static void
+test_stacks_sorted_like_sort1(void **state)
+{
+	struct fg_symtab *t = fg_symtab_new();
+	struct fg_stacks *s = fg_stacks_new(t, 1);
+	char in[] = "/tmp/test_stacks.XXXXXX", cmd[128];
+	struct fg_buf b = FG_BUF_INIT, line = FG_BUF_INIT;
+	uint32_t *order;
+	size_t i, n;
+	FILE *fp, *p;
+	int fd, ch;
+
+	random_stacks(s, 3000, 6, 1234, 1);
+	n = fg_stacks_count(s);
+	fd = mkstemp(in);
+	assert_true(fd >= 0);
+	fp = fdopen(fd, "w");
+	assert_non_null(fp);
+	/* written in insertion order, which is not sorted */
+	for (i = 0; i < n; i++) {
+		text_of(s, i, &b);
+		fwrite(b.buf, 1, b.len, fp);
+		fputc('\n', fp);
+	}
+	assert_int_equal(fclose(fp), 0);
+	snprintf(cmd, sizeof(cmd), "LC_ALL=C sort %s", in);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	order = fg_stacks_sorted(s);
+	i = 0;
+	while ((ch = fgetc(p)) != EOF) {
+		if (ch != '\n') {
+			fg_buf_addc(&line, (char)ch);
+			continue;
+		}
+		assert_true(i < n);
+		text_of(s, order[i], &b);
+		assert_int_equal(line.len, b.len);
+		assert_memory_equal(line.buf, b.buf, b.len);
+		fg_buf_reset(&line);
+		i++;
+	}
+	assert_int_equal(pclose(p), 0);
+	assert_int_equal(i, n);
+	unlink(in);
+	free(order);
+	fg_buf_release(&b);
+	fg_buf_release(&line);
+	fg_stacks_free(s);
+	fg_symtab_free(t);
+}
+
+static void
+test_stacks_sorted_empty(void **state)
+{
+	struct fg_symtab *t = fg_symtab_new();
+	struct fg_stacks *s = fg_stacks_new(t, 1);
+	uint32_t *order = fg_stacks_sorted(s);
+	uint32_t id;
+
+	/* an empty table gives an array that can be freed */
+	assert_non_null(order);
+	free(order);
+	id = fg_intern(t, "x", 1);
+	fg_stacks_add(s, &id, 1, 0, &one, NULL);
+	order = fg_stacks_sorted(s);
+	assert_int_equal(order[0], 0);
+	free(order);
+	fg_stacks_free(s);
+	fg_symtab_free(t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stacks_new),
+		cmocka_unit_test(test_stacks_add_find),
+		cmocka_unit_test(test_stacks_semicolon_names),
+		cmocka_unit_test(test_stacks_overflow),
+		cmocka_unit_test(test_stacks_total),
+		cmocka_unit_test(test_stacks_merge),
+		cmocka_unit_test(test_stacks_many),
+		cmocka_unit_test(test_stacks_sorted_small),
+		cmocka_unit_test(test_stacks_sorted_random),
+		cmocka_unit_test(test_stacks_sorted_presorted),
+		cmocka_unit_test(test_stacks_sorted_like_sort1),
+		cmocka_unit_test(test_stacks_sorted_empty),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
