@@ -840,7 +840,7 @@ line_hash(const unsigned char *p, size_t n)
 		h = (h ^ (h >> 29) ^ fg_load64(p + n - 8)) *
 		    0x9fb21c651e98df25ULL;
 	} else {
-		h = (h ^ fg_load_tail(p, n)) * 0x9fb21c651e98df25ULL;
+		h = (h ^ fg_load_le(p, n)) * 0x9fb21c651e98df25ULL;
 	}
 	h = fg_mix64(h);
 	return h ? h : 1;
