@@ -594,7 +594,10 @@ struct ss {
 	struct jw w;
 	struct fg_pyspy *p;
 	struct fg_speedscope_stats *st;
-	struct fg_symtab *dummy;	/* the key table's (unused) names */
+	struct fg_symtab *dummy;	/* the key table's names: "0", "1" ... */
+	uint32_t *id_value;		/* dummy id -> the index it names */
+	size_t id_cap;
+	uint32_t *kid_ids;		/* scratch: s->kids as dummy ids */
 	struct fg_stacks *keys;		/* [profile, frame, frame, ...] */
 	i128 *time;			/* per key: Σ weight in 10^-18 */
 	uint64_t *samples;		/* per key: Σ weight / interval */
@@ -622,14 +625,35 @@ key_grow(struct ss *s, size_t n)
 	}
 }
 
-/* The index of the key s->kids[0 .. n-1], added if new. */
+/*
+ * The index of the key s->kids[0 .. n-1], added if new. The key table is
+ * a stack table, whose frames must be ids of its symtab: each index is
+ * interned in s->dummy as its decimal text, and id_value maps the id
+ * back. (Indexes are checked against the frames only at the end, so
+ * they can be anything below 2^32 until then.)
+ */
 static size_t
 key_index(struct ss *s, size_t n)
 {
 	static const struct fg_count zero = FG_COUNT_ZERO;
-	size_t idx;
+	size_t idx, i;
 
-	fg_stacks_add(s->keys, s->kids, n, 0, &zero, &idx);
+	s->kid_ids = fg_xreallocarray(s->kid_ids, s->kids_cap ? s->kids_cap : 1,
+				      sizeof(*s->kid_ids));
+	for (i = 0; i < n; i++) {
+		char num[16];
+		int len = snprintf(num, sizeof(num), "%u", s->kids[i]);
+		uint32_t id = fg_intern(s->dummy, num, (size_t)len);
+
+		if (id >= s->id_cap) {
+			s->id_cap = (size_t)id * 2 + 16;
+			s->id_value = fg_xreallocarray(s->id_value, s->id_cap,
+						       sizeof(*s->id_value));
+		}
+		s->id_value[id] = s->kids[i];
+		s->kid_ids[i] = id;
+	}
+	fg_stacks_add(s->keys, s->kid_ids, n, 0, &zero, &idx);
 	return idx;
 }
 
@@ -1233,7 +1257,7 @@ static int
 emit(struct ss *s, enum fg_speedscope_unit unit)
 {
 	size_t nf = json_array_size(s->frames), i, j, n;
-	uint32_t *fmap, *roots, *ids = NULL;
+	uint32_t *fmap, *roots, *ids = NULL, *k = NULL;
 	size_t idcap = 0;
 	int rc = FG_OK;
 	i128 total = 0;
@@ -1259,7 +1283,7 @@ emit(struct ss *s, enum fg_speedscope_unit unit)
 		roots[i] = fg_pyspy_map_parts(s->p, &f, FG_PYSPY_PROFILE);
 	}
 	for (i = 0; i < fg_stacks_count(s->keys) && rc >= 0; i++) {
-		const uint32_t *k = fg_stacks_frames(s->keys, i, &n);
+		const uint32_t *kid = fg_stacks_frames(s->keys, i, &n);
 		struct fg_count c;
 		i128 t = i < s->kcap ? s->time[i] : 0;
 
@@ -1268,7 +1292,10 @@ emit(struct ss *s, enum fg_speedscope_unit unit)
 		if (n > idcap) {
 			idcap = n * 2;
 			ids = fg_xreallocarray(ids, idcap, sizeof(*ids));
+			k = fg_xreallocarray(k, idcap, sizeof(*k));
 		}
+		for (j = 0; j < n; j++)
+			k[j] = s->id_value[kid[j]];
 		ids[0] = roots[k[0]];
 		for (j = 1; j < n; j++) {
 			if (k[j] >= nf) {
@@ -1309,6 +1336,7 @@ emit(struct ss *s, enum fg_speedscope_unit unit)
 		}
 	}
 	free(ids);
+	free(k);
 	free(roots);
 	free(fmap);
 	return rc;
@@ -1330,6 +1358,8 @@ ss_release(struct ss *s)
 	json_decref(s->frames);
 	fg_stacks_free(s->keys);
 	fg_symtab_free(s->dummy);
+	free(s->id_value);
+	free(s->kid_ids);
 }
 
 /*
