@@ -14,6 +14,7 @@
 #include "fg/intern.h"
 #include "fg/lineio.h"
 #include "fg/rewrite.h"
+#include "fg/scalene.h"
 #include "fg/stacks.h"
 
 #endif /* FG_FG_H */
