@@ -64,10 +64,8 @@ verbose_report(const struct fg_scalene *p, const struct fg_scalene_opts *o,
 {
 	const char *unit = fg_scalene_unit_name(st->unit);
 
-	if (st->empty) {
-		tool_warn("%s: empty profile: no stacks", fg_scalene_name(p));
+	if (st->empty)
 		return;
-	}
 	tool_warn("%s: source %s, metric %s: %lu entries, %lu stacks, total %llu %s (unrounded %.3Lf)",
 		  fg_scalene_name(p), fg_scalene_source_name(st->source),
 		  fg_scalene_metric_name(o->metric), st->entries, st->stacks,
@@ -95,6 +93,9 @@ collapse_file(const char *path, const struct fg_scalene_opts *o,
 		tool_usage_error(synopsis, "%s: %s", fg_scalene_name(p), d.msg);
 	if (rc < 0)
 		tool_die_diag(&d);
+	if (st.empty)
+		tool_warn("%s: empty profile: Scalene recorded no samples",
+			  fg_scalene_name(p));
 	if (st.bad > 0)
 		tool_warn("%s: %s (%lu malformed entr%s skipped)",
 			  st.first_bad.file, st.first_bad.msg, st.bad,
