@@ -55,49 +55,58 @@ struct file_index {
 /* ---- loading ---------------------------------------------------------- */
 
 /*
- * Copies the JSON text at s[0..n-1] to out, dropping the blanks between
- * tokens (Scalene indents by four spaces, so they are half of a file and
- * would each cost the JSON lexer a call) but keeping newlines, so that
- * jansson's line numbers stay right. Python's non-JSON NaN, Infinity and
- * -Infinity tokens become null. Strings are copied unchanged. out must
- * have room for n + n / 3 + 4 bytes; returns the length written.
+ * A compactor copies JSON text, dropping the blanks between tokens
+ * (Scalene indents by four spaces, so they are half of a file, and each
+ * would cost jansson's lexer a call) but keeping newlines, so that
+ * jansson's line numbers stay right. Python's non-JSON tokens NaN,
+ * Infinity and -Infinity become null. Strings are copied unchanged. It
+ * works chunk by chunk as the file is read, so only the compacted text
+ * is ever held.
+ */
+struct compactor {
+	struct fg_buf out;
+	int in_str;		/* inside a string */
+};
+
+/*
+ * Compacts s[0..n-1] onto z->out. Returns how many bytes were used: all
+ * of them when final, else perhaps a few less (a token that may go on in
+ * the next chunk), which the caller passes again with what follows.
  */
 static size_t
-compact_json(const char *s, size_t n, char *out)
+compact_chunk(struct compactor *z, const char *s, size_t n, int final)
 {
-	size_t i = 0, o = 0;
+	static const struct {
+		const char *tok;
+		size_t len;
+	} nonjson[] = { { "NaN", 3 }, { "Infinity", 8 }, { "-Infinity", 9 } };
+	size_t i = 0, k, t;
+	char *o;
 
+	/* "NaN" -> "null" is the only growth: at most 4/3 */
+	fg_buf_grow(&z->out, n + n / 3 + 4);
+	o = z->out.buf + z->out.len;
 	while (i < n) {
 		char c = s[i];
 
-		if (c == '"') {
-			const char *q;
-
-			out[o++] = s[i++];
-			/* copy through the closing quote, skipping escapes */
-			for (;;) {
-				size_t k;
-
-				q = memchr(s + i, '"', n - i);
-				if (q == NULL) {
-					memcpy(out + o, s + i, n - i);
-					return o + (n - i);
-				}
-				k = (size_t)(q - s);
-				memcpy(out + o, s + i, k + 1 - i);
-				o += k + 1 - i;
-				i = k + 1;
-				/* escaped if preceded by an odd run of '\' */
-				{
-					size_t b = k, run = 0;
-
-					while (b > 0 && s[b - 1] == '\\') {
-						b--;
-						run++;
-					}
-					if (run % 2 == 0)
-						break;
-				}
+		if (z->in_str) {
+			for (k = i; k < n && s[k] != '"' && s[k] != '\\'; k++)
+				;
+			memcpy(o, s + i, k - i);
+			o += k - i;
+			i = k;
+			if (i == n)
+				break;
+			if (s[i] == '"') {
+				*o++ = '"';
+				z->in_str = 0;
+				i++;
+			} else if (i + 1 < n || final) {
+				*o++ = s[i++];	/* an escape: copy two bytes */
+				if (i < n)
+					*o++ = s[i++];
+			} else {
+				break;
 			}
 			continue;
 		}
@@ -105,43 +114,41 @@ compact_json(const char *s, size_t n, char *out)
 			i++;
 			continue;
 		}
-		if (c == 'N' && n - i >= 3 && memcmp(s + i, "NaN", 3) == 0) {
-			memcpy(out + o, "null", 4);
-			o += 4;
-			i += 3;
-			continue;
+		if (c == '"')
+			z->in_str = 1;
+		if (c == 'N' || c == 'I' || c == '-') {
+			if (n - i < 9 && !final)
+				break;
+			for (t = 0; t < FG_ARRAY_SIZE(nonjson); t++)
+				if (n - i >= nonjson[t].len &&
+				    memcmp(s + i, nonjson[t].tok,
+					   nonjson[t].len) == 0)
+					break;
+			if (t < FG_ARRAY_SIZE(nonjson)) {
+				memcpy(o, "null", 4);
+				o += 4;
+				i += nonjson[t].len;
+				continue;
+			}
 		}
-		if (c == 'I' && n - i >= 8 && memcmp(s + i, "Infinity", 8) == 0) {
-			memcpy(out + o, "null", 4);
-			o += 4;
-			i += 8;
-			continue;
-		}
-		if (c == '-' && n - i >= 9 &&
-		    memcmp(s + i, "-Infinity", 9) == 0) {
-			memcpy(out + o, "null", 4);
-			o += 4;
-			i += 9;
-			continue;
-		}
-		out[o++] = s[i++];
+		*o++ = c;
+		i++;
 	}
-	return o;
+	z->out.len = (size_t)(o - z->out.buf);
+	z->out.buf[z->out.len] = '\0';
+	return i;
 }
 
+/* Parses the compacted text of z (released here) into a profile. */
 static struct fg_scalene *
-load_buf(char *buf, size_t n, const char *name, struct fg_diag *d)
+load_compacted(struct compactor *z, const char *name, struct fg_diag *d)
 {
 	struct fg_scalene *p;
 	json_error_t jerr;
 	json_t *root;
-	char *text;
-	size_t len;
 
-	text = fg_xmalloc(n + n / 3 + 4);
-	len = compact_json(buf, n, text);
-	root = json_loadb(text, len, 0, &jerr);
-	free(text);
+	root = json_loadb(z->out.buf, z->out.len, 0, &jerr);
+	fg_buf_release(&z->out);
 	if (root == NULL) {
 		fg_diag_set(d, name, jerr.line > 0 ? (unsigned long)jerr.line : 0,
 			    0, "not valid JSON: %s", jerr.text);
@@ -174,14 +181,16 @@ load_buf(char *buf, size_t n, const char *name, struct fg_diag *d)
 	return p;
 }
 
+#define READ_CHUNK (1 << 20)
+
 struct fg_scalene *
 fg_scalene_load(const char *path, struct fg_diag *d)
 {
-	struct fg_scalene *p;
+	struct compactor z = { FG_BUF_INIT, 0 };
 	const char *name = path;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int fd;
+	char *chunk;
+	size_t have = 0, used;
+	int fd, eof = 0;
 
 	if (path == NULL || strcmp(path, "-") == 0) {
 		fd = STDIN_FILENO;
@@ -194,14 +203,10 @@ fg_scalene_load(const char *path, struct fg_diag *d)
 			return NULL;
 		}
 	}
-	for (;;) {
-		ssize_t r;
+	chunk = fg_xmalloc(READ_CHUNK);
+	while (!eof) {
+		ssize_t r = read(fd, chunk + have, READ_CHUNK - have);
 
-		if (cap - len < 65536) {
-			cap = cap ? cap * 2 : 1 << 20;
-			buf = fg_xrealloc(buf, cap);
-		}
-		r = read(fd, buf + len, cap - len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -209,25 +214,31 @@ fg_scalene_load(const char *path, struct fg_diag *d)
 				    strerror(errno));
 			if (fd != STDIN_FILENO)
 				close(fd);
-			free(buf);
+			free(chunk);
+			fg_buf_release(&z.out);
 			return NULL;
 		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
+		eof = r == 0;
+		have += (size_t)r;
+		used = compact_chunk(&z, chunk, have, eof);
+		/* what is left is a token's first few bytes: keep them */
+		memmove(chunk, chunk + used, have - used);
+		have -= used;
 	}
 	if (fd != STDIN_FILENO)
 		close(fd);
-	p = load_buf(buf, len, name, d);
-	free(buf);
-	return p;
+	free(chunk);
+	return load_compacted(&z, name, d);
 }
 
 struct fg_scalene *
 fg_scalene_load_mem(const void *data, size_t n, const char *name,
 		    struct fg_diag *d)
 {
-	return load_buf((char *)(uintptr_t)data, n, name, d);
+	struct compactor z = { FG_BUF_INIT, 0 };
+
+	compact_chunk(&z, data, n, 1);
+	return load_compacted(&z, name, d);
 }
 
 static void
@@ -535,7 +546,10 @@ struct ctx {
 	uint32_t *ids;		/* the stack being built */
 	size_t nids, idcap;
 	struct fg_buf fb;	/* the frame being built */
-	struct fg_buf path;	/* where in the JSON, for messages */
+	/* where in the JSON, for messages: files["KEY"].lines[I], KEY[I] */
+	const char *where_file;	/* a files key, or NULL */
+	const char *where_list;	/* "lines" under a file, else a top key */
+	size_t where_idx;	/* SIZE_MAX: the file itself */
 	long double scale;	/* a base value (s or MB) -> the unit */
 	double elapsed;
 	int gpu_is_load;	/* n_gpu_percent is a mean load (1.5.43+) */
@@ -551,18 +565,26 @@ static int bad(struct ctx *c, const char *fmt, ...)
 static int
 bad(struct ctx *c, const char *fmt, ...)
 {
-	char msg[FG_DIAG_MSG_MAX];
+	char msg[FG_DIAG_MSG_MAX], where[FG_DIAG_MSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (c->where_file != NULL && c->where_idx == SIZE_MAX)
+		snprintf(where, sizeof(where), "files[\"%s\"]", c->where_file);
+	else if (c->where_file != NULL)
+		snprintf(where, sizeof(where), "files[\"%s\"].%s[%zu]",
+			 c->where_file, c->where_list, c->where_idx);
+	else
+		snprintf(where, sizeof(where), "%s[%zu]", c->where_list,
+			 c->where_idx);
 	c->st->bad++;
 	if (c->st->bad == 1)
 		fg_diag_set(&c->st->first_bad, c->p->name, 0, 0, "%s: %s",
-			    c->path.buf, msg);
+			    where, msg);
 	if (c->o->strict) {
-		fg_diag_set(c->d, c->p->name, 0, 0, "%s: %s", c->path.buf, msg);
+		fg_diag_set(c->d, c->p->name, 0, 0, "%s: %s", where, msg);
 		return FG_EPARSE;
 	}
 	return FG_OK;
@@ -668,22 +690,6 @@ get_long(const json_t *v, long *out)
 		return 0;
 	}
 	return -1;
-}
-
-static void
-path_set(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-path_set(struct ctx *c, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	fg_buf_reset(&c->path);
-	fg_buf_adds(&c->path, tmp);
 }
 
 /* ---- the function of a line ------------------------------------------- */
@@ -1105,7 +1111,9 @@ do_lines(struct ctx *c)
 		size_t i;
 		json_t *e;
 
-		path_set(c, "files[\"%s\"]", key);
+		c->where_file = key;
+		c->where_list = "lines";
+		c->where_idx = SIZE_MAX;
 		if (!json_is_object(fobj)) {
 			if ((rc = bad(c, "not an object")) < 0)
 				return rc;
@@ -1122,7 +1130,7 @@ do_lines(struct ctx *c)
 			long lineno;
 			int ok, k;
 
-			path_set(c, "files[\"%s\"].lines[%zu]", key, i);
+			c->where_idx = i;
 			c->st->entries++;
 			if (!json_is_object(e)) {
 				if ((rc = bad(c, "not an object")) < 0)
@@ -1347,7 +1355,9 @@ do_stacks(struct ctx *c, const char *key)
 		const char *why = NULL;
 		long double w;
 
-		path_set(c, "%s[%zu]", key, i);
+		c->where_file = NULL;
+		c->where_list = key;
+		c->where_idx = i;
 		c->st->entries++;
 		if (!json_is_array(e) || json_array_size(e) != 2 ||
 		    !json_is_array(frames)) {
@@ -1624,7 +1634,6 @@ fg_scalene_collapse(struct fg_scalene *p, const struct fg_scalene_opts *o,
 	c.syms = fg_stacks_symtab(dst);
 	c.tmp = fg_stacks_new(c.syms, 1);
 	fg_buf_init(&c.fb);
-	fg_buf_init(&c.path);
 	c.scale = unit_scale(st->unit);
 	c.elapsed = st->elapsed;
 	c.gpu_is_load = json_object_get(p->root, "gpu_device") != NULL;
@@ -1648,7 +1657,6 @@ fg_scalene_collapse(struct fg_scalene *p, const struct fg_scalene_opts *o,
 		rc = apportion(&c, dst);
 
 	fg_buf_release(&c.fb);
-	fg_buf_release(&c.path);
 	free(c.ids);
 	free(c.val);
 	fg_stacks_free(c.tmp);
