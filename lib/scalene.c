@@ -55,18 +55,107 @@ struct file_index {
 /* ---- loading ---------------------------------------------------------- */
 
 /*
- * A compactor copies JSON text, dropping the blanks between tokens
- * (Scalene indents by four spaces, so they are half of a file, and each
- * would cost jansson's lexer a call) but keeping newlines, so that
- * jansson's line numbers stay right. Python's non-JSON tokens NaN,
- * Infinity and -Infinity become null. Strings are copied unchanged. It
- * works chunk by chunk as the file is read, so only the compacted text
- * is ever held.
+ * A compactor copies JSON text for jansson, dropping what would only
+ * cost time and memory:
+ *   - the blanks between tokens (Scalene indents by four spaces, so they
+ *     are half of a file, and each costs jansson's lexer a call), but not
+ *     newlines, so that jansson's line numbers stay right;
+ *   - the contents of the lists no metric uses, "cpu_samples_list",
+ *     "memory_samples", "samples" and "combined_stacks_timeline" (sample
+ *     timestamps and sparklines: most of a large profile), which become
+ *     [] (keeping their newlines);
+ * and turning Python's non-JSON tokens NaN, Infinity and -Infinity into
+ * null. Strings are copied unchanged. It works chunk by chunk as the file
+ * is read, so only the compacted text is ever held.
  */
 struct compactor {
 	struct fg_buf out;
 	int in_str;		/* inside a string */
+	char key[32];		/* the start of the string being read */
+	size_t keylen;		/* its length; sizeof(key) when too long */
+	int pending;		/* 1: a skipped list's key, 2: and its ':' */
+	size_t depth;		/* inside a skipped list: nesting depth */
+	int skip_str;		/* inside a string in a skipped list */
 };
+
+static const char *const skipped_lists[] = {
+	"cpu_samples_list", "memory_samples", "samples",
+	"combined_stacks_timeline"
+};
+
+/* What the compactor does with a byte outside strings. */
+enum { C_COPY = 0, C_BLANK, C_QUOTE, C_MAYBE, C_SKIP };
+
+static const unsigned char cls[256] = {
+	[' '] = C_BLANK, ['\t'] = C_BLANK, ['\r'] = C_BLANK,
+	['"'] = C_QUOTE,
+	['N'] = C_MAYBE, ['I'] = C_MAYBE, ['-'] = C_MAYBE	/* NaN, -Infinity */
+};
+
+/* What a byte does inside a skipped list (outside its strings). */
+static const unsigned char skipcls[256] = {
+	['"'] = 1, ['['] = 2, ['{'] = 2, [']'] = 3, ['}'] = 3, ['\n'] = 4
+};
+
+/* The string just closed: is it the key of a skipped list? */
+static int
+skipped_key(const struct compactor *z)
+{
+	size_t t;
+
+	if (z->keylen >= sizeof(z->key))
+		return 0;
+	for (t = 0; t < FG_ARRAY_SIZE(skipped_lists); t++)
+		if (strlen(skipped_lists[t]) == z->keylen &&
+		    memcmp(skipped_lists[t], z->key, z->keylen) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Skips the contents of a list from s[i], up to and including the ']'
+ * that closes it (then written as "]"); newlines are kept. Returns the
+ * index reached: n, or less at the list's end, or at an escape cut by the
+ * end of a chunk that is not the last.
+ */
+static size_t
+skip_list(struct compactor *z, const char *s, size_t n, size_t i, char **o,
+	  int final)
+{
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i++];
+
+		if (z->skip_str) {
+			if (c == '\\' && i < n)
+				i++;
+			else if (c == '\\' && !final)
+				return i - 1;
+			else if (c == '"')
+				z->skip_str = 0;
+			else if (c == '\n')
+				*(*o)++ = '\n';
+			continue;
+		}
+		switch (skipcls[c]) {
+		case 1:
+			z->skip_str = 1;
+			break;
+		case 2:
+			z->depth++;
+			break;
+		case 3:
+			if (--z->depth == 0) {
+				*(*o)++ = ']';
+				return i;
+			}
+			break;
+		case 4:
+			*(*o)++ = '\n';
+			break;
+		}
+	}
+	return i;
+}
 
 /*
  * Compacts s[0..n-1] onto z->out. Returns how many bytes were used: all
@@ -89,9 +178,20 @@ compact_chunk(struct compactor *z, const char *s, size_t n, int final)
 	while (i < n) {
 		char c = s[i];
 
+		if (z->depth > 0) {
+			k = skip_list(z, s, n, i, &o, final);
+			if (k == i)
+				break;	/* an escape cut by the chunk's end */
+			i = k;
+			continue;
+		}
 		if (z->in_str) {
 			for (k = i; k < n && s[k] != '"' && s[k] != '\\'; k++)
 				;
+			if (z->keylen + (k - i) < sizeof(z->key))
+				memcpy(z->key + z->keylen, s + i, k - i);
+			z->keylen = z->keylen + (k - i) < sizeof(z->key) ?
+				z->keylen + (k - i) : sizeof(z->key);
 			memcpy(o, s + i, k - i);
 			o += k - i;
 			i = k;
@@ -100,23 +200,55 @@ compact_chunk(struct compactor *z, const char *s, size_t n, int final)
 			if (s[i] == '"') {
 				*o++ = '"';
 				z->in_str = 0;
+				z->pending = skipped_key(z);
 				i++;
 			} else if (i + 1 < n || final) {
 				*o++ = s[i++];	/* an escape: copy two bytes */
 				if (i < n)
 					*o++ = s[i++];
+				z->keylen = sizeof(z->key);
 			} else {
 				break;
 			}
 			continue;
 		}
-		if (c == ' ' || c == '\t' || c == '\r') {
-			i++;
+		if (z->pending) {
+			if (c == ':' && z->pending == 1) {
+				z->pending = 2;
+				*o++ = c;
+				i++;
+				continue;
+			}
+			if (c == '[' && z->pending == 2) {
+				*o++ = c;
+				i++;
+				z->pending = 0;
+				z->depth = 1;
+				continue;
+			}
+			if (cls[(unsigned char)c] != C_BLANK && c != '\n')
+				z->pending = 0;
+		}
+		if (cls[(unsigned char)c] == C_COPY && !z->pending) {
+			/* a run of plain bytes: numbers, punctuation, newlines */
+			for (k = i + 1; k < n && cls[(unsigned char)s[k]] == C_COPY;
+			     k++)
+				;
+			memcpy(o, s + i, k - i);
+			o += k - i;
+			i = k;
 			continue;
 		}
-		if (c == '"')
+		if (cls[(unsigned char)c] == C_BLANK) {
+			while (++i < n && cls[(unsigned char)s[i]] == C_BLANK)
+				;
+			continue;
+		}
+		if (c == '"') {
 			z->in_str = 1;
-		if (c == 'N' || c == 'I' || c == '-') {
+			z->keylen = 0;
+		}
+		if (cls[(unsigned char)c] == C_MAYBE) {
 			if (n - i < 9 && !final)
 				break;
 			for (t = 0; t < FG_ARRAY_SIZE(nonjson); t++)
@@ -186,7 +318,7 @@ load_compacted(struct compactor *z, const char *name, struct fg_diag *d)
 struct fg_scalene *
 fg_scalene_load(const char *path, struct fg_diag *d)
 {
-	struct compactor z = { FG_BUF_INIT, 0 };
+	struct compactor z = { FG_BUF_INIT, 0, { 0 }, 0, 0, 0, 0 };
 	const char *name = path;
 	char *chunk;
 	size_t have = 0, used;
@@ -231,13 +363,32 @@ fg_scalene_load(const char *path, struct fg_diag *d)
 	return load_compacted(&z, name, d);
 }
 
+/*
+ * From memory the text goes through the compactor in small pieces, as a
+ * file does in large ones, so that tests and the fuzzer see tokens cut at
+ * every place.
+ */
+#define MEM_CHUNK 509
+
 struct fg_scalene *
 fg_scalene_load_mem(const void *data, size_t n, const char *name,
 		    struct fg_diag *d)
 {
-	struct compactor z = { FG_BUF_INIT, 0 };
+	struct compactor z = { FG_BUF_INIT, 0, { 0 }, 0, 0, 0, 0 };
+	char buf[MEM_CHUNK + 16];	/* a carried token is at most 9 bytes */
+	size_t have = 0, off = 0, used, take;
+	int eof;
 
-	compact_chunk(&z, data, n, 1);
+	do {
+		take = n - off < MEM_CHUNK ? n - off : MEM_CHUNK;
+		memcpy(buf + have, (const char *)data + off, take);
+		have += take;
+		off += take;
+		eof = off == n;
+		used = compact_chunk(&z, buf, have, eof);
+		memmove(buf, buf + used, have - used);
+		have -= used;
+	} while (!eof);
 	return load_compacted(&z, name, d);
 }
 

@@ -4,6 +4,7 @@
  * copy volume, GPU).
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +135,15 @@ main(int argc, char **argv)
 	int ch, v, i;
 
 	tool_init("stackcollapse-scalene");
+#ifdef M_MXFAST
+	/*
+	 * jansson's tree is millions of small blocks. With glibc's fast
+	 * bins, each larger allocation or free first merges every freed
+	 * small block (malloc_consolidate): a fifth of the run on a 100 MB
+	 * profile. Without them, the whole run takes about 20% less time.
+	 */
+	mallopt(M_MXFAST, 0);
+#endif
 	while ((ch = getopt_long(argc, argv, ":hm:o:u:vV", longopts,
 				 NULL)) != -1) {
 		switch (ch) {

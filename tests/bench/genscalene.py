@@ -146,7 +146,7 @@ def main():
                   for sym in ("_PyEval_EvalFrameDefault", "PyObject_Vectorcall",
                               "PyNumber_Multiply")]
         combined.append([py + native, rnd.randint(1, 40)])
-        memstacks.append([py, round(rnd.random() * 4, 6)])
+        memstacks.append([py, round(sum(ln["n_malloc_mb"] for ln in lines), 6)])
 
     out = {
         "alloc_samples": 1234,

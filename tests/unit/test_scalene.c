@@ -550,6 +550,53 @@ test_units(void **state)
 	fg_scalene_free(p);
 }
 
+/*
+ * The compactor: blanks, the skipped sample lists (with strings, escapes,
+ * brackets and NaN inside), non-JSON tokens, newlines kept for jansson's
+ * line numbers; the same result wherever the 509-byte pieces of
+ * fg_scalene_load_mem cut the text.
+ */
+static void
+test_compactor(void **state)
+{
+	static const char body[] =
+		"{\"elapsed_time_sec\": 2.0, \"samples\": [[1, 2.5], [3, NaN]],\n"
+		" \"combined_stacks_timeline\": [{\"t_sec\": 0, \"x\": \"]\\\"[{\"}],\n"
+		" \"files\": {\"/a \\\"b\\\".py\": {\"lines\": [\n"
+		"  {\"lineno\": 1, \"line\": \"def f(): # [ ] NaN\\\\\", \"memory_samples\": [[1,\n 2], [3, 4]],\n"
+		"   \"cpu_samples_list\": [1.5, -Infinity, Infinity], \"n_cpu_percent_python\": 25.0,\n"
+		"   \"n_cpu_percent_c\": 0.0, \"n_sys_percent\": -Infinity, \"start_function_line\": 1}, \n"
+		"  {\"lineno\": 2, \"line\": \"samples\", \"n_cpu_percent_python\": 25, "
+		"\"n_cpu_percent_c\": 0, \"n_sys_percent\": 0, \"x\": [\"samples\", 1]}]}}}";
+	struct fg_scalene_opts o = FG_SCALENE_OPTS_INIT;
+	char *json = malloc(sizeof(body) + 1200);
+	size_t pad;
+
+	assert_non_null(json);
+	for (pad = 0; pad < 1100; pad += 7) {
+		struct run r;
+
+		memset(json, ' ', pad);
+		memcpy(json + pad, body, sizeof(body));
+		run_text(&r, json, &o);
+		assert_int_equal(r.rc, FG_OK);
+		assert_int_equal(r.st.bad, 1);	/* n_sys_percent: -Infinity */
+		assert_string_equal(r.text,
+				    "/a \"b\".py;<module>;a \"b\".py:2 500000\n");
+		run_free(&r);
+	}
+	free(json);
+
+	/* an error after a multi-line skipped list: the line is right */
+	{
+		static const char bad[] = "{\"samples\": [1,\n2,\n3],\n\"files\": x}";
+		struct fg_diag d = FG_DIAG_INIT;
+
+		assert_null(fg_scalene_load_mem(bad, strlen(bad), "b.json", &d));
+		assert_int_equal(d.line, 4);
+	}
+}
+
 static void
 test_names(void **state)
 {
@@ -584,6 +631,7 @@ main(void)
 		cmocka_unit_test(test_collapse_errors),
 		cmocka_unit_test(test_combined),
 		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_compactor),
 		cmocka_unit_test(test_names),
 	};
 
