@@ -1581,9 +1581,10 @@ apportion(struct ctx *c, struct fg_stacks *dst)
 	for (i = 0; i < n; i++)
 		exact += c->val[order[i]];
 	c->st->exact = exact;
-	if (!(exact < 18446744073709551615.0L)) {
+	/* below 2^64 by a margin that rounding cannot cross */
+	if (!(exact < 18446744073709547520.0L)) {
 		fg_diag_set(c->d, c->p->name, 0, 0,
-			    "the total %.0Lf %s exceeds 18446744073709551615",
+			    "the total %.6Lg %s does not fit 64 bits",
 			    exact, fg_scalene_unit_name(c->st->unit));
 		rc = FG_ERANGE;
 		goto out;

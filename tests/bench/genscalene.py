@@ -19,6 +19,11 @@ import random
 import sys
 
 
+NATIVE = ["_PyEval_EvalFrameDefault", "PyObject_Vectorcall", "PyEval_EvalCode",
+          "PyNumber_Multiply", "_PyObject_MakeTpCall", "", "PyObject_Call",
+          "PyImport_ImportModuleLevelObject", "memcpy", "cfunction_call"]
+
+
 def line_detail(rnd, lineno, text, func_range, cpu):
     py = cpu * rnd.random()
     c = (cpu - py) * rnd.random()
@@ -89,7 +94,7 @@ def main():
     limit = float(args[0]) * 1e6
     rnd = random.Random(seed)
 
-    per_file = 136000        # bytes a file of the shape below takes, roughly
+    per_file = 190000        # bytes a file of the shape below takes, roughly
     nfiles = max(1, int(limit / per_file))
     share = [rnd.random() for _ in range(nfiles)]
     total = sum(share)
@@ -139,13 +144,16 @@ def main():
               {"display_name": name, "filename_or_module": path,
                "ip": None, "kind": "py", "line": start + 2,
                "offset": None}]
-        native = [{"display_name": sym,
-                   "filename_or_module": "/usr/bin/python3.12",
-                   "ip": rnd.randint(0x400000, 0x900000), "kind": "native",
-                   "line": None, "offset": rnd.randint(0, 4000)}
-                  for sym in ("_PyEval_EvalFrameDefault", "PyObject_Vectorcall",
-                              "PyNumber_Multiply")]
-        combined.append([py + native, rnd.randint(1, 40)])
+        # 2.3 stacks are deep: the native part runs through the
+        # interpreter's frames (as in the real crix-scraper profile)
+        for _ in range(6):
+            native = [{"display_name": rnd.choice(NATIVE),
+                       "filename_or_module": "/usr/bin/python3.12",
+                       "ip": rnd.randint(0x400000, 0x900000),
+                       "kind": "native", "line": None,
+                       "offset": rnd.randint(0, 4000)}
+                      for _ in range(rnd.randint(10, 50))]
+            combined.append([py + native, rnd.randint(1, 40)])
         memstacks.append([py, round(sum(ln["n_malloc_mb"] for ln in lines), 6)])
 
     out = {

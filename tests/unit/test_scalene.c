@@ -470,6 +470,18 @@ test_collapse_errors(void **state)
 	o.no_native = true;
 	assert_int_equal(fg_scalene_check_opts(&o, &d), FG_EINVAL);
 
+	/* a total past 64 bits is refused, not wrapped */
+	o = (struct fg_scalene_opts)FG_SCALENE_OPTS_INIT;
+	o.source = FG_SCALENE_SRC_LINES;
+	run_text(&r, HEAD LINE(1, "x", 1e300) TAIL, &o);
+	assert_int_equal(r.rc, FG_ERANGE);
+	assert_non_null(strstr(r.d.msg, "does not fit 64 bits"));
+	run_free(&r);
+	run_text(&r, HEAD LINE(1, "x", 1.8e15) TAIL, &o);
+	assert_int_equal(r.rc, FG_OK);
+	assert_int_equal(r.st.total, 18000000000000000000ULL);
+	run_free(&r);
+
 	/* an empty profile is no error */
 	o = (struct fg_scalene_opts)FG_SCALENE_OPTS_INIT;
 	run_text(&r, " {\n} ", &o);
