@@ -20,9 +20,30 @@
 #include "fg/scalene.h"
 #include "internal.h"
 
+/*
+ * The top-level members that hold a source. Each is kept as compacted
+ * text when read and parsed only when a collapse needs it, so a run pays
+ * for the part of the profile it reads.
+ */
+enum { M_FILES, M_STACKS, M_COMBINED, M_MEMSTACKS, M_N };
+
+static const char *const member_keys[M_N] = {
+	"files", "stacks", "combined_stacks", "memory_stacks"
+};
+
+struct member {
+	int kept;		/* the text was kept (the root holds 0) */
+	struct fg_buf text;	/* until parsed */
+	unsigned long line;	/* the input line it starts on */
+	char first;		/* '{' or '[' */
+	int empty;		/* nothing between the brackets */
+	json_t *val;		/* once parsed */
+};
+
 struct fg_scalene {
 	const char *name;
 	json_t *root;
+	struct member m[M_N];
 	/* file key -> index into fidx, built on first use */
 	struct fg_symtab *fnames;
 	struct file_index **fidx;
@@ -76,6 +97,12 @@ struct compactor {
 	int pending;		/* 1: a skipped list's key, 2: and its ':' */
 	size_t depth;		/* inside a skipped list: nesting depth */
 	int skip_str;		/* inside a string in a skipped list */
+	size_t level;		/* nesting depth in the document */
+	int member;		/* a member's key just read: its index + 1 */
+	int cap;		/* keeping a member's text: its index + 1 */
+	unsigned long lines;	/* newlines in the root's text */
+	unsigned long cap_nl;	/* newlines in the member's text */
+	struct member m[M_N];
 };
 
 static const char *const skipped_lists[] = {
@@ -84,12 +111,14 @@ static const char *const skipped_lists[] = {
 };
 
 /* What the compactor does with a byte outside strings. */
-enum { C_COPY = 0, C_BLANK, C_QUOTE, C_MAYBE, C_SKIP };
+enum { C_COPY = 0, C_BLANK, C_QUOTE, C_MAYBE, C_OPEN, C_CLOSE, C_NL };
 
 static const unsigned char cls[256] = {
 	[' '] = C_BLANK, ['\t'] = C_BLANK, ['\r'] = C_BLANK,
 	['"'] = C_QUOTE,
-	['N'] = C_MAYBE, ['I'] = C_MAYBE, ['-'] = C_MAYBE	/* NaN, -Infinity */
+	['N'] = C_MAYBE, ['I'] = C_MAYBE, ['-'] = C_MAYBE,	/* NaN, -Infinity */
+	['['] = C_OPEN, ['{'] = C_OPEN, [']'] = C_CLOSE, ['}'] = C_CLOSE,
+	['\n'] = C_NL
 };
 
 /* What a byte does inside a skipped list (outside its strings). */
@@ -110,6 +139,46 @@ skipped_key(const struct compactor *z)
 		    memcmp(skipped_lists[t], z->key, z->keylen) == 0)
 			return 1;
 	return 0;
+}
+
+/* Writes a newline, counted for the text it belongs to. */
+static void
+count_nl(struct compactor *z, char **o)
+{
+	*(*o)++ = '\n';
+	if (z->cap)
+		z->cap_nl++;
+	else
+		z->lines++;
+}
+
+/* The string just closed: the key of a member kept apart? */
+static int
+member_key(const struct compactor *z)
+{
+	size_t t;
+
+	if (z->level != 1 || z->keylen >= sizeof(z->key))
+		return 0;
+	for (t = 0; t < M_N; t++)
+		if (strlen(member_keys[t]) == z->keylen &&
+		    memcmp(member_keys[t], z->key, z->keylen) == 0)
+			return (int)t + 1;
+	return 0;
+}
+
+/*
+ * Moves the output to buffer b: closes the length of the current one
+ * (*cur), makes room for need bytes in b, and returns the write pointer.
+ */
+static char *
+switch_out(struct fg_buf **cur, char *o, struct fg_buf *b, size_t need)
+{
+	(*cur)->len = (size_t)(o - (*cur)->buf);
+	(*cur)->buf[(*cur)->len] = '\0';
+	*cur = b;
+	fg_buf_grow(b, need);
+	return b->buf + b->len;
 }
 
 /*
@@ -133,7 +202,7 @@ skip_list(struct compactor *z, const char *s, size_t n, size_t i, char **o,
 			else if (c == '"')
 				z->skip_str = 0;
 			else if (c == '\n')
-				*(*o)++ = '\n';
+				count_nl(z, o);
 			continue;
 		}
 		switch (skipcls[c]) {
@@ -150,7 +219,7 @@ skip_list(struct compactor *z, const char *s, size_t n, size_t i, char **o,
 			}
 			break;
 		case 4:
-			*(*o)++ = '\n';
+			count_nl(z, o);
 			break;
 		}
 	}
@@ -169,14 +238,16 @@ compact_chunk(struct compactor *z, const char *s, size_t n, int final)
 		const char *tok;
 		size_t len;
 	} nonjson[] = { { "NaN", 3 }, { "Infinity", 8 }, { "-Infinity", 9 } };
+	struct fg_buf *cur = z->cap ? &z->m[z->cap - 1].text : &z->out;
 	size_t i = 0, k, t;
 	char *o;
 
 	/* "NaN" -> "null" is the only growth: at most 4/3 */
-	fg_buf_grow(&z->out, n + n / 3 + 4);
-	o = z->out.buf + z->out.len;
+	fg_buf_grow(cur, n + n / 3 + 4);
+	o = cur->buf + cur->len;
 	while (i < n) {
 		char c = s[i];
+		int cl;
 
 		if (z->depth > 0) {
 			k = skip_list(z, s, n, i, &o, final);
@@ -201,6 +272,7 @@ compact_chunk(struct compactor *z, const char *s, size_t n, int final)
 				*o++ = '"';
 				z->in_str = 0;
 				z->pending = skipped_key(z);
+				z->member = member_key(z);
 				i++;
 			} else if (i + 1 < n || final) {
 				*o++ = s[i++];	/* an escape: copy two bytes */
@@ -212,9 +284,26 @@ compact_chunk(struct compactor *z, const char *s, size_t n, int final)
 			}
 			continue;
 		}
-		if (z->pending) {
-			if (c == ':' && z->pending == 1) {
-				z->pending = 2;
+		cl = cls[(unsigned char)c];
+		if (cl == C_BLANK) {
+			while (++i < n && cls[(unsigned char)s[i]] == C_BLANK)
+				;
+			continue;
+		}
+		if (cl == C_NL) {
+			count_nl(z, &o);
+			i++;
+			continue;
+		}
+		if (z->pending || z->member) {
+			if (c == ':' && (z->pending == 1 || z->member > 0)) {
+				z->pending = z->pending ? 2 : 0;
+				if (z->member > 0) {
+					/* a repeated key: the last one counts */
+					z->m[z->member - 1].kept = 0;
+					fg_buf_reset(&z->m[z->member - 1].text);
+				}
+				z->member = -z->member;	/* the ':' seen */
 				*o++ = c;
 				i++;
 				continue;
@@ -223,14 +312,62 @@ compact_chunk(struct compactor *z, const char *s, size_t n, int final)
 				*o++ = c;
 				i++;
 				z->pending = 0;
+				z->member = 0;
 				z->depth = 1;
 				continue;
 			}
-			if (cls[(unsigned char)c] != C_BLANK && c != '\n')
+			if (cl == C_OPEN && z->member < 0 && !z->cap) {
+				/* a member's value: keep its text apart */
+				struct member *m = &z->m[-z->member - 1];
+
+				z->cap = -z->member;
+				z->member = 0;
 				z->pending = 0;
+				m->kept = 1;
+				m->line = z->lines + 1;
+				m->first = c;
+				fg_buf_reset(&m->text);
+				z->cap_nl = 0;
+				o = switch_out(&cur, o, &m->text,
+					       (n - i) + (n - i) / 3 + 4);
+				/* the member's text is at level 0 of its own */
+			}
+			z->pending = 0;
+			z->member = 0;
 		}
-		if (cls[(unsigned char)c] == C_COPY && !z->pending) {
-			/* a run of plain bytes: numbers, punctuation, newlines */
+		if (cl == C_OPEN) {
+			z->level++;
+			*o++ = c;
+			i++;
+			continue;
+		}
+		if (cl == C_CLOSE) {
+			if (z->level > 0)
+				z->level--;
+			*o++ = c;
+			i++;
+			if (z->cap && z->level == 1) {
+				/* the member's value ends: 0 stands for it */
+				struct member *m = &z->m[z->cap - 1];
+				size_t b;
+
+				o = switch_out(&cur, o, &z->out,
+					       z->cap_nl + 1 + (n - i) +
+					       (n - i) / 3 + 4);
+				m->empty = 1;
+				for (b = 1; b + 1 < m->text.len && m->empty; b++)
+					m->empty = m->text.buf[b] == '\n';
+				*o++ = '0';
+				for (; z->cap_nl > 0; z->cap_nl--) {
+					*o++ = '\n';
+					z->lines++;
+				}
+				z->cap = 0;
+			}
+			continue;
+		}
+		if (cl == C_COPY) {
+			/* a run of plain bytes: numbers, ':', ',' */
 			for (k = i + 1; k < n && cls[(unsigned char)s[k]] == C_COPY;
 			     k++)
 				;
@@ -239,16 +376,11 @@ compact_chunk(struct compactor *z, const char *s, size_t n, int final)
 			i = k;
 			continue;
 		}
-		if (cls[(unsigned char)c] == C_BLANK) {
-			while (++i < n && cls[(unsigned char)s[i]] == C_BLANK)
-				;
-			continue;
-		}
 		if (c == '"') {
 			z->in_str = 1;
 			z->keylen = 0;
 		}
-		if (cls[(unsigned char)c] == C_MAYBE) {
+		if (cl == C_MAYBE) {
 			if (n - i < 9 && !final)
 				break;
 			for (t = 0; t < FG_ARRAY_SIZE(nonjson); t++)
@@ -266,9 +398,38 @@ compact_chunk(struct compactor *z, const char *s, size_t n, int final)
 		*o++ = c;
 		i++;
 	}
-	z->out.len = (size_t)(o - z->out.buf);
-	z->out.buf[z->out.len] = '\0';
+	cur->len = (size_t)(o - cur->buf);
+	cur->buf[cur->len] = '\0';
 	return i;
+}
+
+static void
+compactor_init(struct compactor *z)
+{
+	size_t k;
+
+	memset(z, 0, sizeof(*z));
+	fg_buf_init(&z->out);
+	for (k = 0; k < M_N; k++)
+		fg_buf_init(&z->m[k].text);
+}
+
+static void
+member_release(struct member *m)
+{
+	fg_buf_release(&m->text);
+	json_decref(m->val);
+	m->val = NULL;
+}
+
+static void
+compactor_release(struct compactor *z)
+{
+	size_t k;
+
+	fg_buf_release(&z->out);
+	for (k = 0; k < M_N; k++)
+		member_release(&z->m[k]);
 }
 
 /* Parses the compacted text of z (released here) into a profile. */
@@ -278,37 +439,43 @@ load_compacted(struct compactor *z, const char *name, struct fg_diag *d)
 	struct fg_scalene *p;
 	json_error_t jerr;
 	json_t *root;
+	const char *why = NULL;
 
+	if (z->cap) {
+		/* the text ended inside a member: let jansson see it all */
+		struct member *m = &z->m[z->cap - 1];
+
+		fg_buf_add(&z->out, m->text.buf, m->text.len);
+		fg_buf_reset(&m->text);
+		m->kept = 0;
+		z->cap = 0;
+	}
 	root = json_loadb(z->out.buf, z->out.len, 0, &jerr);
 	fg_buf_release(&z->out);
 	if (root == NULL) {
+		compactor_release(z);
 		fg_diag_set(d, name, jerr.line > 0 ? (unsigned long)jerr.line : 0,
 			    0, "not valid JSON: %s", jerr.text);
 		return NULL;
 	}
-	if (!json_is_object(root)) {
+	if (!json_is_object(root))
+		why = "not a Scalene profile: the top level is not a JSON object";
+	else if (json_is_true(json_object_get(root, "is_child")))
+		why = "a child process's stub ('is_child'): its samples are in the parent's profile";
+	else if (json_object_size(root) > 0 &&
+		 json_object_get(root, "files") == NULL &&
+		 json_object_get(root, "elapsed_time_sec") == NULL)
+		why = "not a Scalene profile: missing required field 'files'";
+	if (why != NULL) {
 		json_decref(root);
-		fg_diag_set(d, name, 0, 0,
-			    "not a Scalene profile: the top level is not a JSON object");
-		return NULL;
-	}
-	if (json_is_true(json_object_get(root, "is_child"))) {
-		json_decref(root);
-		fg_diag_set(d, name, 0, 0,
-			    "a child process's stub ('is_child'): its samples are in the parent's profile");
-		return NULL;
-	}
-	if (json_object_size(root) > 0 &&
-	    json_object_get(root, "files") == NULL &&
-	    json_object_get(root, "elapsed_time_sec") == NULL) {
-		json_decref(root);
-		fg_diag_set(d, name, 0, 0,
-			    "not a Scalene profile: missing required field 'files'");
+		compactor_release(z);
+		fg_diag_set(d, name, 0, 0, "%s", why);
 		return NULL;
 	}
 	p = fg_xcalloc(1, sizeof(*p));
 	p->name = name;
 	p->root = root;
+	memcpy(p->m, z->m, sizeof(p->m));
 	p->fnames = fg_symtab_new();
 	return p;
 }
@@ -318,7 +485,7 @@ load_compacted(struct compactor *z, const char *name, struct fg_diag *d)
 struct fg_scalene *
 fg_scalene_load(const char *path, struct fg_diag *d)
 {
-	struct compactor z = { FG_BUF_INIT, 0, { 0 }, 0, 0, 0, 0 };
+	struct compactor z;
 	const char *name = path;
 	char *chunk;
 	size_t have = 0, used;
@@ -335,6 +502,7 @@ fg_scalene_load(const char *path, struct fg_diag *d)
 			return NULL;
 		}
 	}
+	compactor_init(&z);
 	chunk = fg_xmalloc(READ_CHUNK);
 	while (!eof) {
 		ssize_t r = read(fd, chunk + have, READ_CHUNK - have);
@@ -347,7 +515,7 @@ fg_scalene_load(const char *path, struct fg_diag *d)
 			if (fd != STDIN_FILENO)
 				close(fd);
 			free(chunk);
-			fg_buf_release(&z.out);
+			compactor_release(&z);
 			return NULL;
 		}
 		eof = r == 0;
@@ -374,11 +542,12 @@ struct fg_scalene *
 fg_scalene_load_mem(const void *data, size_t n, const char *name,
 		    struct fg_diag *d)
 {
-	struct compactor z = { FG_BUF_INIT, 0, { 0 }, 0, 0, 0, 0 };
+	struct compactor z;
 	char buf[MEM_CHUNK + 16];	/* a carried token is at most 9 bytes */
 	size_t have = 0, off = 0, used, take;
 	int eof;
 
+	compactor_init(&z);
 	do {
 		take = n - off < MEM_CHUNK ? n - off : MEM_CHUNK;
 		memcpy(buf + have, (const char *)data + off, take);
@@ -411,6 +580,8 @@ fg_scalene_free(struct fg_scalene *p)
 		return;
 	for (i = 0; i < p->nfidx; i++)
 		file_index_free(p->fidx[i]);
+	for (i = 0; i < M_N; i++)
+		member_release(&p->m[i]);
 	free(p->fidx);
 	fg_symtab_free(p->fnames);
 	json_decref(p->root);
@@ -421,6 +592,50 @@ const char *
 fg_scalene_name(const struct fg_scalene *p)
 {
 	return p->name;
+}
+
+/* ---- members kept apart ----------------------------------------------- */
+
+/* Member k's value: its parsed text, or what the root holds (or NULL). */
+static json_t *
+mget(const struct fg_scalene *p, int k)
+{
+	return p->m[k].kept ? p->m[k].val :
+			      json_object_get(p->root, member_keys[k]);
+}
+
+/* Parses member k's text if it was kept and not parsed yet. */
+static int
+member_parse(struct fg_scalene *p, int k, struct fg_diag *d)
+{
+	struct member *m = &p->m[k];
+	json_error_t jerr;
+
+	if (!m->kept || m->val != NULL)
+		return FG_OK;
+	m->val = json_loadb(m->text.buf, m->text.len, 0, &jerr);
+	if (m->val == NULL) {
+		fg_diag_set(d, p->name,
+			    jerr.line > 0 ? m->line + (unsigned long)jerr.line - 1 : 0,
+			    0, "not valid JSON: %s", jerr.text);
+		return FG_EPARSE;
+	}
+	fg_buf_release(&m->text);
+	return FG_OK;
+}
+
+/* Whether member k is an object (object) or a non-empty array. */
+static int
+member_has(const struct fg_scalene *p, int k, int object)
+{
+	const struct member *m = &p->m[k];
+	const json_t *v;
+
+	if (m->kept)
+		return object ? m->first == '{' : m->first == '[' && !m->empty;
+	v = json_object_get(p->root, member_keys[k]);
+	return object ? json_is_object(v) :
+			json_is_array(v) && json_array_size(v) > 0;
 }
 
 /* ---- names ------------------------------------------------------------ */
@@ -528,14 +743,6 @@ fg_scalene_unit_fits(enum fg_scalene_unit unit, enum fg_scalene_metric metric,
 
 /* ---- what the profile has --------------------------------------------- */
 
-static int
-nonempty_array(const json_t *root, const char *key)
-{
-	const json_t *v = json_object_get(root, key);
-
-	return json_is_array(v) && json_array_size(v) > 0;
-}
-
 bool
 fg_scalene_has_source(const struct fg_scalene *p,
 		      enum fg_scalene_source source)
@@ -544,13 +751,13 @@ fg_scalene_has_source(const struct fg_scalene *p,
 	case FG_SCALENE_SRC_AUTO:
 		return true;
 	case FG_SCALENE_SRC_LINES:
-		return json_is_object(json_object_get(p->root, "files"));
+		return member_has(p, M_FILES, 1);
 	case FG_SCALENE_SRC_STACKS:
-		return nonempty_array(p->root, "stacks");
+		return member_has(p, M_STACKS, 0);
 	case FG_SCALENE_SRC_COMBINED:
-		return nonempty_array(p->root, "combined_stacks");
+		return member_has(p, M_COMBINED, 0);
 	case FG_SCALENE_SRC_MEMORY_STACKS:
-		return nonempty_array(p->root, "memory_stacks");
+		return member_has(p, M_MEMSTACKS, 0);
 	}
 	return false;
 }
@@ -858,7 +1065,7 @@ static struct file_index *
 file_index(struct fg_scalene *p, const char *key, size_t keylen)
 {
 	uint32_t id = fg_intern(p->fnames, key, keylen);
-	const json_t *files = json_object_get(p->root, "files");
+	const json_t *files = mget(p, M_FILES);
 	const json_t *lines, *funcs, *e;
 	struct file_index *fi;
 	size_t i, n;
@@ -1251,7 +1458,7 @@ line_value(struct ctx *c, const json_t *e, long double parts[3], int *ok)
 static int
 do_lines(struct ctx *c)
 {
-	json_t *files = json_object_get(c->p->root, "files");
+	json_t *files = mget(c->p, M_FILES);
 	const char *key;
 	json_t *fobj;
 	int rc;
@@ -1493,10 +1700,11 @@ object_frame(struct ctx *c, const json_t *f)
 
 /* stacks, combined_stacks or memory_stacks: [[frames, weight], ...] */
 static int
-do_stacks(struct ctx *c, const char *key)
+do_stacks(struct ctx *c, int member)
 {
-	const json_t *arr = json_object_get(c->p->root, key);
-	int is_stacks = strcmp(key, "stacks") == 0;
+	const char *key = member_keys[member];
+	const json_t *arr = mget(c->p, member);
+	int is_stacks = member == M_STACKS;
 	size_t i, k;
 	json_t *e, *f;
 	int rc;
@@ -1705,8 +1913,8 @@ unit_scale(enum fg_scalene_unit u)
 static void
 line_reference(struct ctx *c)
 {
-	json_t *files = json_object_get(c->p->root, "files");
-	const json_t *ms = json_object_get(c->p->root, "memory_stacks");
+	json_t *files = mget(c->p, M_FILES);
+	const json_t *ms = mget(c->p, M_MEMSTACKS);
 	const char *key;
 	long double sum = 0, x;
 	json_t *v;
@@ -1731,6 +1939,32 @@ line_reference(struct ctx *c)
 		}
 		c->st->ref = sum * c->scale;
 		c->st->ref_what = "sum of memory_stacks";
+	}
+}
+
+/* Parses the members the source reads (the stacks' names may need files). */
+static int
+parse_needed(struct fg_scalene *p, const struct fg_scalene_opts *o,
+	     enum fg_scalene_source src, struct fg_diag *d)
+{
+	int rc;
+
+	switch (src) {
+	case FG_SCALENE_SRC_LINES:
+		rc = member_parse(p, M_FILES, d);
+		if (rc == FG_OK && o->metric == FG_SCALENE_MEMORY &&
+		    member_has(p, M_MEMSTACKS, 0))
+			rc = member_parse(p, M_MEMSTACKS, d);
+		return rc;
+	case FG_SCALENE_SRC_STACKS:
+		rc = member_parse(p, M_STACKS, d);
+		if (rc == FG_OK && member_has(p, M_FILES, 1))
+			rc = member_parse(p, M_FILES, d);
+		return rc;
+	case FG_SCALENE_SRC_COMBINED:
+		return member_parse(p, M_COMBINED, d);
+	default:
+		return member_parse(p, M_MEMSTACKS, d);
 	}
 }
 
@@ -1765,7 +1999,8 @@ fg_scalene_collapse(struct fg_scalene *p, const struct fg_scalene_opts *o,
 		return FG_OK;
 	}
 	if ((rc = check_metric(p, o->metric, d)) < 0 ||
-	    (rc = check_source(p, src, d)) < 0)
+	    (rc = check_source(p, src, d)) < 0 ||
+	    (rc = parse_needed(p, o, src, d)) < 0)
 		return rc;
 	el = json_object_get(p->root, "elapsed_time_sec");
 	if (json_is_number(el))
@@ -1796,13 +2031,13 @@ fg_scalene_collapse(struct fg_scalene *p, const struct fg_scalene_opts *o,
 		rc = do_lines(&c);
 		break;
 	case FG_SCALENE_SRC_STACKS:
-		rc = do_stacks(&c, "stacks");
+		rc = do_stacks(&c, M_STACKS);
 		break;
 	case FG_SCALENE_SRC_COMBINED:
-		rc = do_stacks(&c, "combined_stacks");
+		rc = do_stacks(&c, M_COMBINED);
 		break;
 	default:
-		rc = do_stacks(&c, "memory_stacks");
+		rc = do_stacks(&c, M_MEMSTACKS);
 		break;
 	}
 	if (rc == FG_OK)

@@ -599,6 +599,33 @@ test_compactor(void **state)
 	}
 	free(json);
 
+	/*
+	 * The members holding sources are parsed when a collapse reads
+	 * them: an error in one is reported then, at its input line, and
+	 * does not stop a collapse that reads another. A repeated member
+	 * counts once, the last, as in jansson.
+	 */
+	{
+		static const char members[] =
+			"{\"elapsed_time_sec\": 1,\n\"files\": {\n\"/a.py\": "
+			"{\"lines\": [1,,2]}\n},\n\"combined_stacks\": [[[], 3]],"
+			"\"combined_stacks\": [[[{\"kind\": \"py\", \"display_name\": \"f\","
+			"\"filename_or_module\": \"/b.py\", \"line\": 2}], 4]]}";
+		struct run r;
+
+		o.source = FG_SCALENE_SRC_LINES;
+		run_text(&r, members, &o);
+		assert_int_equal(r.rc, FG_EPARSE);
+		assert_int_equal(r.d.line, 3);
+		assert_memory_equal(r.d.msg, "not valid JSON: ", 16);
+		run_free(&r);
+		o.source = FG_SCALENE_SRC_AUTO;
+		run_text(&r, members, &o);
+		assert_int_equal(r.rc, FG_OK);
+		assert_string_equal(r.text, "f (/b.py:2) 4\n");
+		run_free(&r);
+	}
+
 	/* an error after a multi-line skipped list: the line is right */
 	{
 		static const char bad[] = "{\"samples\": [1,\n2,\n3],\n\"files\": x}";
