@@ -461,7 +461,7 @@ load_compacted(struct compactor *z, const char *name, struct fg_diag *d)
 	if (!json_is_object(root))
 		why = "not a Scalene profile: the top level is not a JSON object";
 	else if (json_is_true(json_object_get(root, "is_child")))
-		why = "a child process's stub ('is_child'): its samples are in the parent's profile";
+		why = "only a child process's marker ('is_child'): its samples are in the parent's profile";
 	else if (json_object_size(root) > 0 &&
 		 json_object_get(root, "files") == NULL &&
 		 json_object_get(root, "elapsed_time_sec") == NULL)

@@ -118,7 +118,7 @@ struct fg_scalene_stats {
  * diagnostics and must outlive the profile. Returns a new profile (free
  * with fg_scalene_free) or NULL with d filled: FG_EIO (cannot read),
  * FG_EPARSE (not JSON: d->line is the line) or FG_EFORMAT (JSON, but not
- * a Scalene profile, or a child process's stub).
+ * a Scalene profile, or only a child process's marker).
  *
  * Python's json module writes NaN, Infinity and -Infinity, which are not
  * JSON; they are read as null.

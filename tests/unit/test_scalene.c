@@ -408,7 +408,7 @@ test_load_errors(void **state)
 		{ "{\n\"files\": {\n", 3, "not valid JSON: " },
 		{ "", 1, "not valid JSON: " },
 		{ "[]", 0, "not a Scalene profile: the top level is not a JSON object" },
-		{ "{\"is_child\": true}", 0, "a child process's stub" },
+		{ "{\"is_child\": true}", 0, "only a child process's marker" },
 		{ "{\"x\": 1}", 0, "not a Scalene profile: missing required field 'files'" },
 	};
 	size_t i;
