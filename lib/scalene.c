@@ -550,7 +550,8 @@ fg_scalene_load_mem(const void *data, size_t n, const char *name,
 	compactor_init(&z);
 	do {
 		take = n - off < MEM_CHUNK ? n - off : MEM_CHUNK;
-		memcpy(buf + have, (const char *)data + off, take);
+		if (take > 0)
+			memcpy(buf + have, (const char *)data + off, take);
 		have += take;
 		off += take;
 		eof = off == n;
