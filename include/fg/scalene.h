@@ -116,12 +116,16 @@ struct fg_scalene_stats {
  * Loads the Scalene profile at path (standard input when path is NULL or
  * "-"; name is then FG_LINES_STDIN_NAME). The path string is borrowed for
  * diagnostics and must outlive the profile. Returns a new profile (free
- * with fg_scalene_free) or NULL with d filled: FG_EIO (cannot read),
- * FG_EPARSE (not JSON: d->line is the line) or FG_EFORMAT (JSON, but not
- * a Scalene profile, or only a child process's marker).
+ * with fg_scalene_free) or NULL with d filled: the file cannot be read,
+ * is not JSON (d->line is the line), is JSON but not a Scalene profile,
+ * or is only a child process's marker.
  *
- * Python's json module writes NaN, Infinity and -Infinity, which are not
- * JSON; they are read as null.
+ * The text is compacted as it is read: blanks between tokens are
+ * dropped, the lists no metric uses (cpu_samples_list, memory_samples,
+ * samples, combined_stacks_timeline) become [], and Python's NaN,
+ * Infinity and -Infinity, which are not JSON, become null. The members
+ * that hold a source (files, stacks, combined_stacks, memory_stacks) are
+ * kept as text and parsed by the first collapse that reads them.
  */
 struct fg_scalene *fg_scalene_load(const char *path, struct fg_diag *d);
 
@@ -168,9 +172,11 @@ enum fg_scalene_source fg_scalene_auto_source(const struct fg_scalene *p,
  *   FG_EFORMAT  the profile lacks the source or the metric (memory or
  *               GPU profiling was off), or a field every entry needs
  *               ("files", "elapsed_time_sec"): the message names it;
- *   FG_EPARSE   with o->strict, the first malformed entry (an entry
- *               lacking a field, or of an unknown shape); without it such
- *               entries are skipped and counted in st;
+ *   FG_EPARSE   the member the source reads is not valid JSON (d->line
+ *               is its line in the input); or, with o->strict, the first
+ *               malformed entry (an entry lacking a field, or of an
+ *               unknown shape); without strict such entries are skipped
+ *               and counted in st;
  *   FG_ERANGE   a value does not fit 64 bits.
  * The reference total in st is, for the line table: cpu, Σ over files of
  * percent_cpu_time × elapsed; memory, Σ memory_stacks when present; for
