@@ -205,6 +205,99 @@ test_real_totals(void **state)
 	#py ", \"n_cpu_percent_c\": 0.0, \"n_sys_percent\": 0.0, " \
 	"\"n_malloc_mb\": 0.0}"
 
+/* Reads a folded file into a fresh table of syms. */
+static struct fg_stacks *
+read_folded(const char *path, struct fg_symtab *syms)
+{
+	struct fg_stacks *s = fg_stacks_new(syms, 1);
+	struct fg_folded_opts fo = FG_FOLDED_OPTS_INIT;
+	struct fg_folded_stats fst;
+	struct fg_diag d = FG_DIAG_INIT;
+	struct fg_lines *in = fg_lines_open(path, &d);
+
+	assert_non_null(in);
+	fo.counts = FG_FOLDED_ONE;
+	fo.strict = true;
+	assert_int_equal(fg_folded_read(in, s, &fo, &fst, &d), FG_OK);
+	fg_lines_close(in);
+	return s;
+}
+
+/*
+ * Against the reference outputs of the format notes (the research
+ * implementation, fixtures/scalene/NAME/expected): the same stacks with
+ * the same frame names, each count within 1 (the notes round each stack
+ * on its own; this rounds the total once), and the total the unrounded
+ * total rounded.
+ */
+static void
+test_reference_outputs(void **state)
+{
+	static const struct {
+		const char *dir, *name, *kind;
+		enum fg_scalene_source source;
+		enum fg_scalene_metric metric;
+	} refs[] = {
+		{ REAL, "code-challenge.gpu.v2.1", "cpu-lines", FG_SCALENE_SRC_LINES, FG_SCALENE_CPU },
+		{ REAL, "code-challenge.gpu.v2.1", "memory-lines", FG_SCALENE_SRC_LINES, FG_SCALENE_MEMORY },
+		{ REAL, "crix-scraper.stacks-combined.v2.3", "cpu-lines", FG_SCALENE_SRC_LINES, FG_SCALENE_CPU },
+		{ REAL, "crix-scraper.stacks-combined.v2.3", "memory-lines", FG_SCALENE_SRC_LINES, FG_SCALENE_MEMORY },
+		{ REAL, "crix-scraper.stacks-combined.v2.3", "stacks", FG_SCALENE_SRC_STACKS, FG_SCALENE_CPU },
+		{ REAL, "crix-scraper.stacks-combined.v2.3", "combined", FG_SCALENE_SRC_COMBINED, FG_SCALENE_CPU },
+		{ REAL, "crix-scraper.stacks-combined.v2.3", "memory_stacks", FG_SCALENE_SRC_MEMORY_STACKS, FG_SCALENE_MEMORY },
+		{ REAL, "scalene-repo.gui-profile.2024-11.v1.5.4x", "cpu-lines", FG_SCALENE_SRC_LINES, FG_SCALENE_CPU },
+		{ REAL, "scalene-repo.gui-profile.2024-11.v1.5.4x", "memory-lines", FG_SCALENE_SRC_LINES, FG_SCALENE_MEMORY },
+		{ SYNTH, "scalene-v1.5.26.stacks-file-line", "cpu-lines", FG_SCALENE_SRC_LINES, FG_SCALENE_CPU },
+		{ SYNTH, "scalene-v1.5.26.stacks-file-line", "memory-lines", FG_SCALENE_SRC_LINES, FG_SCALENE_MEMORY },
+		{ SYNTH, "scalene-v1.5.26.stacks-file-line", "stacks", FG_SCALENE_SRC_STACKS, FG_SCALENE_CPU },
+		{ SYNTH, "scalene-v1.5.40.stacks-tuple-values", "cpu-lines", FG_SCALENE_SRC_LINES, FG_SCALENE_CPU },
+		{ SYNTH, "scalene-v1.5.40.stacks-tuple-values", "memory-lines", FG_SCALENE_SRC_LINES, FG_SCALENE_MEMORY },
+		{ SYNTH, "scalene-v1.5.40.stacks-tuple-values", "stacks", FG_SCALENE_SRC_STACKS, FG_SCALENE_CPU },
+		{ SYNTH, "scalene-v2.1.stacks-strings", "cpu-lines", FG_SCALENE_SRC_LINES, FG_SCALENE_CPU },
+		{ SYNTH, "scalene-v2.1.stacks-strings", "memory-lines", FG_SCALENE_SRC_LINES, FG_SCALENE_MEMORY },
+		{ SYNTH, "scalene-v2.1.stacks-strings", "stacks", FG_SCALENE_SRC_STACKS, FG_SCALENE_CPU },
+	};
+	size_t i, k;
+
+	for (i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+		struct fg_scalene_opts o = FG_SCALENE_OPTS_INIT;
+		struct fg_diag d = FG_DIAG_INIT;
+		char path[512];
+		struct fg_scalene *p;
+		struct fg_stacks *want;
+		struct run r;
+
+		snprintf(path, sizeof(path), "%s%s.json", refs[i].dir,
+			 refs[i].name);
+		p = fg_scalene_load(path, &d);
+		assert_non_null(p);
+		o.source = refs[i].source;
+		o.metric = refs[i].metric;
+		run_profile(&r, p, &o);
+		assert_int_equal(r.rc, FG_OK);
+		assert_true((long double)r.st.total == roundl(r.st.exact));
+		snprintf(path, sizeof(path), "%sexpected/%s.%s.folded",
+			 refs[i].dir, refs[i].name, refs[i].kind);
+		want = read_folded(path, r.syms);
+		assert_int_equal(fg_stacks_count(want), fg_stacks_count(r.s));
+		for (k = 0; k < fg_stacks_count(want); k++) {
+			size_t n, j;
+			const uint32_t *ids = fg_stacks_frames(want, k, &n);
+			uint64_t w = fg_stacks_counts(want, k)[0].n, g;
+
+			j = fg_stacks_find(r.s, ids, n);
+			if (j == SIZE_MAX)
+				fail_msg("%s: a stack of the reference is missing",
+					 path);
+			g = fg_stacks_counts(r.s, j)[0].n;
+			assert_true(g + 1 >= w && w + 1 >= g);
+		}
+		fg_stacks_free(want);
+		run_free(&r);
+		fg_scalene_free(p);
+	}
+}
+
 /*
  * Three equal thirds of a unit: the total 1 goes to the stack that sorts
  * first, the others get nothing and are not written; nothing is lost.
@@ -661,6 +754,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_totals),
+		cmocka_unit_test(test_reference_outputs),
 		cmocka_unit_test(test_rounding_keeps_total),
 		cmocka_unit_test(test_function_by_indentation),
 		cmocka_unit_test(test_function_by_range),
