@@ -136,6 +136,7 @@ LIBS_difffold =
 LIBS_topfns = $(JSON_LIBS)
 LIBS_stackcollapse-pyspy = $(JSON_LIBS)
 LIBS_stackcollapse-perf = -pthread
+LIBS_stackcollapse-scalene = $(JSON_LIBS)
 # fontconfig: cairo measures text through it; fg_layout_fonts_release()
 # frees its caches so valgrind sees no leak.
 FONT_LIBS = $(shell $(PKG_CONFIG) --libs fontconfig 2>/dev/null)

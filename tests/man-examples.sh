@@ -9,7 +9,9 @@
 # up to the next command or the end of the block, are its expected
 # standard output; a command without them must just succeed. Commands
 # that need other programs (perf, a profiled application) are counted
-# as skipped. Ends with "N passed, N failed, N skipped".
+# as skipped. The commands of one block share a scratch directory, so
+# a later one can read what an earlier one wrote; each block starts
+# from a fresh copy. Ends with "N passed, N failed, N skipped".
 
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -80,9 +82,12 @@ check_one() {
 		echo "skip - $page: $cmd"
 		return
 	fi
-	rm -rf "$tmp/run"
-	mkdir "$tmp/run"
-	cp -RL fixtures/man/. "$tmp/run/"
+	if [ "$fresh" = 1 ]; then
+		rm -rf "$tmp/run"
+		mkdir "$tmp/run"
+		cp -RL fixtures/man/. "$tmp/run/"
+		fresh=0
+	fi
 	(cd "$tmp/run" && PATH=$bin:$PATH LC_ALL=C sh -c "$cmd") \
 		>"$tmp/out" 2>"$tmp/err"
 	rc=$?
@@ -112,6 +117,7 @@ for page in man/man?/*.[1-9]; do
 	extract "$page" >"$tmp/ex"
 	cmd=
 	want=
+	fresh=1
 	while IFS='	' read -r kind text; do
 		case $kind in
 		C)
@@ -125,7 +131,8 @@ $text"; fi ;;
 		E)
 			[ -n "$cmd" ] && check_one "$page" "$cmd" "$want"
 			cmd=
-			want= ;;
+			want=
+			fresh=1 ;;
 		esac
 	done <"$tmp/ex"
 done

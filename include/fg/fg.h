@@ -20,6 +20,7 @@
 #include "fg/pyspy.h"
 #include "fg/raster.h"
 #include "fg/rewrite.h"
+#include "fg/scalene.h"
 #include "fg/speedscope.h"
 #include "fg/stacks.h"
 #include "fg/svg.h"
