@@ -17,7 +17,7 @@ static const char synopsis[] =
 	"usage: stackcollapse-scalene [-hvV] [--drop-interp] [--frames style]\n"
 	"                             [-m metric] [--no-native] [-o file]\n"
 	"                             [--source source] [--split] [--strict]\n"
-	"                             [-u unit] [file ...]\n";
+	"                             [-u unit] [transforms] [file ...]\n";
 
 static void
 usage(void)
@@ -47,7 +47,11 @@ usage(void)
 "      --strict           stop at the first malformed entry\n"
 "  -v, --verbose          print each profile's totals on standard error\n"
 "  -h, --help             print this help and exit\n"
-"  -V, --version          print the version and exit\n");
+"  -V, --version          print the version and exit\n"
+"\n"
+TOOL_COMMON_HELP
+"\n"
+"Example: stackcollapse-scalene --split profile.json | flamegraph > cpu.svg\n");
 }
 
 enum {
@@ -130,8 +134,8 @@ main(int argc, char **argv)
 		{ "split", no_argument, NULL, OPT_SPLIT },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "unit", required_argument, NULL, 'u' },
-		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
+		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct fg_scalene_opts o = FG_SCALENE_OPTS_INIT;
@@ -140,6 +144,7 @@ main(int argc, char **argv)
 	bool verbose = false, frames_given = false, skipped = false;
 	struct fg_symtab *syms;
 	struct fg_stacks *s;
+	struct fg_filter *filter = NULL;
 	FILE *out;
 	int ch, v, i;
 
@@ -208,16 +213,19 @@ main(int argc, char **argv)
 			o.unit = (enum fg_scalene_unit)v;
 			break;
 		case 'v':
-			verbose = true;
+			tool_verbose = 1;
 			break;
 		case 'V':
 			tool_version();
 		default:
+			if (tool_common_option(&filter, ch, optarg, synopsis))
+				break;
 			tool_bad_option(synopsis, ch, argv);
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	verbose = tool_verbose;
 
 	/* --frames is about the line table: it makes auto choose it */
 	if (frames_given && o.source == FG_SCALENE_SRC_AUTO)
@@ -239,6 +247,7 @@ main(int argc, char **argv)
 		skipped |= collapse_file(NULL, &o, s, verbose);
 	for (i = 0; i < argc; i++)
 		skipped |= collapse_file(argv[i], &o, s, verbose);
+	tool_filter_apply(filter, &s, 1, NULL);
 
 	out = tool_output_open(output);
 	if (fg_folded_write(s, out) < 0) {
@@ -247,6 +256,7 @@ main(int argc, char **argv)
 	}
 	tool_output_close();
 
+	fg_filter_free(filter);
 	fg_stacks_free(s);
 	fg_symtab_free(syms);
 	return skipped ? TOOL_EXIT_FAIL : TOOL_EXIT_OK;
