@@ -164,6 +164,13 @@ resolve_python(const char *s, size_t n)
 
 	if (fg_palette_annotation(s, n) == 'k')
 		return FG_PAL_ORANGE;
+	/* stackcollapse-scalene --split: where a line's time went */
+	if (n == 8 && memcmp(s, "[python]", 8) == 0)
+		return FG_PAL_GREEN;
+	if (n == 8 && memcmp(s, "[native]", 8) == 0)
+		return FG_PAL_BLUE;
+	if (n == 8 && memcmp(s, "[system]", 8) == 0)
+		return FG_PAL_ORANGE;
 	if (contains(s, n, "site-packages") || contains(s, n, "dist-packages"))
 		return FG_PAL_AQUA;
 	if (contains(s, n, "<frozen") || contains(s, n, "<built-in"))

@@ -78,6 +78,10 @@ test_semantic_rules(void **state)
 			 FG_PAL_YELLOW);
 	assert_int_equal(res(FG_PAL_PYTHON, "main (app.py:3)"), FG_PAL_GREEN);
 	assert_int_equal(res(FG_PAL_PYTHON, "PyEval_EvalFrame"), FG_PAL_RED);
+	/* stackcollapse-scalene --split leaves */
+	assert_int_equal(res(FG_PAL_PYTHON, "[python]"), FG_PAL_GREEN);
+	assert_int_equal(res(FG_PAL_PYTHON, "[native]"), FG_PAL_BLUE);
+	assert_int_equal(res(FG_PAL_PYTHON, "[system]"), FG_PAL_ORANGE);
 	assert_int_equal(res(FG_PAL_WAKEUP, "x"), FG_PAL_AQUA);
 	assert_int_equal(res(FG_PAL_CHAIN, "x_[w]"), FG_PAL_AQUA);
 	assert_int_equal(res(FG_PAL_CHAIN, "x"), FG_PAL_BLUE);
