@@ -14,7 +14,7 @@ cd "$root" || exit 2
 B=${BUILD:-build}
 D=$B/demo
 mkdir -p "$D" || exit 2
-rm -f "$D"/*.svg "$D"/*.folded
+rm -f "$D"/*.svg "$D"/*.png "$D"/*.folded
 failed=0
 
 # summary_folded FILE: "N stacks, total T" of a folded file, or for a
@@ -56,20 +56,49 @@ render() {
 		"$(hottest "$input")"
 }
 
+# picture NAME DESCRIPTION FOLD FLAGS: FOLD is a command writing folded
+# stacks to standard output; they are kept in $D/NAME.folded and drawn
+# with FLAGS into $D/NAME.svg and, for CI reports, $D/NAME.png
+picture() {
+	pname=$1 pdesc=$2 fold=$3 flags=$4
+	render "$pname.svg" "$pdesc" "$D/$pname.folded" \
+		"$fold >$D/$pname.folded && \$B/flamegraph $flags -o $D/$pname.svg $D/$pname.folded"
+	if [ -s "$D/$pname.svg" ]; then
+		if sh -c "\$B/flamegraph $flags -o $D/$pname.png $D/$pname.folded" \
+		    2>"$D/$pname.png.err"; then
+			rm -f "$D/$pname.png.err"
+			echo "$D/$pname.png: the same, as a picture for reports; $(( ($(wc -c <"$D/$pname.png") + 512) / 1024 )) KB"
+		else
+			echo "FAILED  $D/$pname.png"
+			sed 's/^/        /' "$D/$pname.png.err"
+			failed=$((failed + 1))
+		fi
+	fi
+}
+
 export B D
 echo "flamekit demo: real recordings from fixtures/, drawn into $D/"
 echo "(open the .svg files in a browser: hover, click to zoom, Ctrl-F to search)"
 echo
 
-render c.svg "perf, a C program with frame pointers" \
-	fixtures/perf/01-c-fp.folded.pl \
-	'$B/flamegraph --title "C program (perf, frame pointers)" -o $D/c.svg fixtures/perf/01-c-fp.folded.pl'
-render java.svg "perf, a Java program with a perf map" \
-	fixtures/perf/16-java-perfmap.folded.pl \
-	'$B/flamegraph --colors java --title "Java (perf, perf map)" -o $D/java.svg fixtures/perf/16-java-perfmap.folded.pl'
-render c-diff.svg "difffold of the C program, before and after a change" \
-	"$D/c-diff.folded" \
-	'$B/difffold fixtures/perf/01-c-fp.folded.pl fixtures/perf/01-c-fp.after.folded >$D/c-diff.folded && $B/flamegraph --title "C program: after vs before" -o $D/c-diff.svg $D/c-diff.folded'
+picture c "perf, a C program with frame pointers" \
+	'$B/stackcollapse-perf fixtures/perf/01-c-fp.txt' \
+	'--title "C program (perf, frame pointers)"'
+picture python312 "perf, Python 3.12 -X perf, Python frames decoded" \
+	'$B/stackcollapse-perf --python fixtures/perf/05-py312-Xperf-fp.txt' \
+	'--colors python --title "Python 3.12 -X perf (stackcollapse-perf --python)"'
+picture java "perf, a Java program with a perf map" \
+	'cat fixtures/perf/16-java-perfmap.folded.pl' \
+	'--colors java --title "Java (perf, perf map)"'
+picture c-diff "difffold of the C program, before and after a change" \
+	'$B/difffold fixtures/perf/01-c-fp.folded.pl fixtures/perf/01-c-fp.after.folded' \
+	'--title "C program: after vs before"'
+picture pyspy "py-spy speedscope recording, one root per thread" \
+	'$B/stackcollapse-pyspy -g function --path base fixtures/pyspy/speedscope-threads-idle.json' \
+	'--colors python --title "py-spy (speedscope)"'
+picture scalene "Scalene: Python, native and system time per line" \
+	'$B/stackcollapse-scalene --split fixtures/scalene/real/crix-scraper.stacks-combined.v2.3.json' \
+	'--colors python --countname us --title "Scalene --split: python / native / system"'
 
 echo
 if [ "$failed" -ne 0 ]; then
