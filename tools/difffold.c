@@ -12,7 +12,8 @@
 #include "tool.h"
 
 static const char synopsis[] =
-	"usage: difffold [-hnsV] [--strict] [-o file] [transforms] before.folded after.folded\n";
+	"usage: difffold [-hnsV] [--strict] [-o file] [transforms]\n"
+	"                before.folded after.folded\n";
 
 static void
 usage(void)
