@@ -13,6 +13,7 @@
 #include "fg/folded.h"
 #include "fg/intern.h"
 #include "fg/lineio.h"
+#include "fg/marshal.h"
 #include "fg/rewrite.h"
 #include "fg/stacks.h"
 
