@@ -169,7 +169,7 @@ read_text_double(struct fg_marshal *m, double *f)
 	errno = 0;
 	*f = strtod(tmp, &end);
 	if (n == 0 || end != tmp + n) {
-		char q[64];
+		char q[64] = "";
 
 		fg_diag_quote(q, sizeof(q), tmp, n, 40);
 		fail(m, off, "invalid text float %s", q);
