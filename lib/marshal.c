@@ -308,6 +308,7 @@ struct code_layout {
 	unsigned filename_at, name_at, qualname_at; /* indexes; 0: none */
 	unsigned nafter;	/* objects after firstlineno (all bytes) */
 	const char *kinds;	/* per object: b bytes, t tuple, s str */
+	/* (b and s both accept str and bytes; the tuples tell layouts apart) */
 };
 
 /* Tried in this order; the first that fits wins. */
@@ -322,11 +323,9 @@ static bool
 kind_ok(const struct fg_mobj *o, char kind)
 {
 	switch (kind) {
-	case 'b':
-		return o->type == FG_M_BYTES;
 	case 't':
 		return o->type == FG_M_TUPLE;
-	default:
+	default:	/* b, s: Python 2 may write interned bytes as 't' */
 		return o->type == FG_M_STR || o->type == FG_M_BYTES;
 	}
 }
@@ -363,7 +362,7 @@ read_code_as(struct fg_marshal *m, struct fg_mobj *o,
 
 		if (b == NULL)
 			return false;
-		if (b->type != FG_M_BYTES) {
+		if (b->type != FG_M_BYTES && b->type != FG_M_STR) {
 			fail(m, off, "code object line table is a %s",
 			     fg_mtype_name(b->type));
 			return false;

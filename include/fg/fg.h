@@ -14,6 +14,7 @@
 #include "fg/intern.h"
 #include "fg/lineio.h"
 #include "fg/marshal.h"
+#include "fg/pstats.h"
 #include "fg/rewrite.h"
 #include "fg/stacks.h"
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "fg/marshal.h"
+#include "slurp.h"
 
 /* Decodes the n bytes at p; fails the test if that fails. */
 static const struct fg_mobj *
@@ -431,26 +432,6 @@ test_number(void **state)
 	assert_string_equal(fg_mtype_name(FG_M_DICT), "dict");
 	assert_string_equal(fg_mtype_name(FG_M_CODE), "code object");
 	fg_marshal_free(m);
-}
-
-/* Reads a whole file into memory. */
-static unsigned char *
-slurp(const char *path, size_t *n)
-{
-	FILE *fp = fopen(path, "rb");
-	unsigned char *buf;
-	long len;
-
-	if (fp == NULL)
-		fail_msg("cannot open %s", path);
-	fseek(fp, 0, SEEK_END);
-	len = ftell(fp);
-	rewind(fp);
-	buf = malloc((size_t)len + 1);
-	assert_int_equal(fread(buf, 1, (size_t)len, fp), (size_t)len);
-	fclose(fp);
-	*n = (size_t)len;
-	return buf;
 }
 
 /*
