@@ -114,6 +114,7 @@ MAN5     = $(sort $(wildcard man/man5/*.5))
 
 # Each tool links only what it uses.
 LIBS_difffold = $(PCRE_LIBS)
+LIBS_stackcollapse-pstats =
 
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(UNIT_SRC:%.c=$(BUILD)/%)

@@ -1149,8 +1149,9 @@ emit_stacks(struct fg_pstats *ps, struct expander *x,
 	tu = nearbyintl(total * scale);
 	if (!(tu < 18446744073709551615.0L)) {
 		fg_diag_set(d, NULL, 0, 0,
-			    "the total time, %g, does not fit 64 bits in units of 1/%g",
-			    res->total, scale);
+			    "the total time, %g s, is more than 2^64 - 1 %s",
+			    res->total, scale == 1e9 ? "nanoseconds" :
+							"microseconds");
 		rc = FG_ERANGE;
 		goto out;
 	}
