@@ -1221,7 +1221,7 @@ fg_pstats_collapse(struct fg_pstats *ps, const struct fg_pstats_opts *o,
 	double scale;
 	long double total = 0, fake_tt = 0;
 	unsigned decimals;
-	size_t i, s;
+	size_t i, s, max_frames;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -1276,23 +1276,43 @@ fg_pstats_collapse(struct fg_pstats *ps, const struct fg_pstats_opts *o,
 	x.g = &g;
 	x.res = res;
 	x.mark = o->mark_guessed;
-	x.eps = total * (o->min_fraction > FG_PSTATS_MIN_FRACTION ?
-			      o->min_fraction : FG_PSTATS_MIN_FRACTION);
 	x.si = fg_xmalloc((g.nscc ? g.nscc : 1) * sizeof(*x.si));
 	x.local = fg_xmalloc((ps->nfuncs ? ps->nfuncs : 1) * sizeof(uint32_t));
 	index_init(&x.bidx);
 	scc_info(ps, &g, x.si, &res->recursive);
 
-	for (s = 0; s < g.nscc; s++) {
-		if (!(x.si[s].root > 0))
-			continue;
-		res->roots++;
-		push_work(&x, (uint32_t)s, x.si[s].entry, x.si[s].root, NONE);
-		while (x.nstack > 0) {
-			struct work w = x.stack[--x.nstack];
+	/*
+	 * A graph with very many paths would make very many stacks: past
+	 * max_frames frames, start again with a floor ten times higher.
+	 */
+	res->min_fraction = o->min_fraction > FG_PSTATS_MIN_FRACTION ?
+				    o->min_fraction : FG_PSTATS_MIN_FRACTION;
+	max_frames = o->max_frames ? o->max_frames : FG_PSTATS_MAX_FRAMES;
+	for (;;) {
+		bool over = false;
 
-			expand_one(&x, &w);
+		x.eps = total * res->min_fraction;
+		x.nnodes = x.nemits = x.nstack = 0;
+		res->roots = res->contexts = res->pruned = res->guessed = 0;
+		for (s = 0; s < g.nscc && !over; s++) {
+			if (!(x.si[s].root > 0))
+				continue;
+			res->roots++;
+			push_work(&x, (uint32_t)s, x.si[s].entry, x.si[s].root,
+				  NONE);
+			while (x.nstack > 0 && !over) {
+				struct work w = x.stack[--x.nstack];
+
+				expand_one(&x, &w);
+				over = x.nnodes > max_frames;
+			}
 		}
+		if (!over || res->min_fraction >= 1)
+			break;
+		res->min_fraction *= 10;
+		if (res->min_fraction > 1)
+			res->min_fraction = 1;
+		res->raised = true;
 	}
 	if (fake_tt > 0)
 		add_emit(&x, NONE, NONE, fake_tt);

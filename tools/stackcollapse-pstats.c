@@ -214,6 +214,9 @@ main(int argc, char **argv)
 	rc = fg_pstats_collapse(ps, &po, s, &res, &d);
 	if (rc < 0)
 		tool_die_diag(&d);
+	if (res.raised)
+		tool_warn("too many call paths: contexts under %g %% of the total time were folded into their callers",
+			  res.min_fraction * 100);
 
 	out = tool_output_open(output);
 	if (fg_folded_write(s, out) < 0) {

@@ -46,6 +46,12 @@ extern "C" {
 /* Contexts below this fraction of the total are never expanded. */
 #define FG_PSTATS_MIN_FRACTION 1e-9
 
+/*
+ * The most frames the rebuilt stacks may hold (by default): past it,
+ * the expansion starts again with a minimum fraction ten times higher.
+ */
+#define FG_PSTATS_MAX_FRAMES ((size_t)1 << 22)
+
 /* Appended to frames whose placement was estimated, with mark_guessed. */
 #define FG_PSTATS_MARK_SUFFIX "_[?]"
 
@@ -101,10 +107,11 @@ struct fg_pstats_opts {
 	bool mark_guessed;	/* append FG_PSTATS_MARK_SUFFIX */
 	enum fg_pstats_unit unit;
 	double min_fraction;	/* 0 .. 1: prune smaller contexts */
+	size_t max_frames;	/* 0: FG_PSTATS_MAX_FRAMES */
 };
 
 #define FG_PSTATS_OPTS_INIT \
-	{ FG_PSTATS_PATH_BASE, NULL, false, false, FG_PSTATS_US, 0 }
+	{ FG_PSTATS_PATH_BASE, NULL, false, false, FG_PSTATS_US, 0, 0 }
 
 struct fg_pstats_result {
 	size_t functions;	/* distinct functions (fake frames included) */
@@ -116,6 +123,8 @@ struct fg_pstats_result {
 	size_t pruned;		/* contexts folded into their caller */
 	size_t guessed;		/* expansions with an estimated share */
 	bool estimated_edges;	/* profile-module edges split by calls */
+	double min_fraction;	/* the fraction used */
+	bool raised;		/* raised to stay under max_frames */
 	double total;		/* sum of tt, in the files' unit */
 	struct fg_count out_total;	/* what was added to the stacks */
 };
