@@ -334,7 +334,9 @@ static bool
 read_code_as(struct fg_marshal *m, struct fg_mobj *o,
 	     const struct code_layout *L)
 {
+	struct fg_mcode *c;
 	struct fg_mobj *objs[8];
+	int64_t firstlineno;
 	int32_t v;
 	unsigned k;
 
@@ -355,7 +357,7 @@ read_code_as(struct fg_marshal *m, struct fg_mobj *o,
 	}
 	if (!read_i32(m, &v, "code object first line"))
 		return false;
-	o->u.code.firstlineno = v;
+	firstlineno = v;
 	for (k = 0; k < L->nafter; k++) {
 		size_t off = m->pos;
 		struct fg_mobj *b = read_obj(m);
@@ -368,10 +370,13 @@ read_code_as(struct fg_marshal *m, struct fg_mobj *o,
 			return false;
 		}
 	}
-	o->u.code.filename = objs[L->filename_at];
-	o->u.code.name = objs[L->name_at];
-	o->u.code.qualname = L->qualname_at ? objs[L->qualname_at] : NULL;
-	o->u.code.layout = L->id;
+	c = fg_arena_alloc(&m->arena, sizeof(*c));
+	c->filename = objs[L->filename_at];
+	c->name = objs[L->name_at];
+	c->qualname = L->qualname_at ? objs[L->qualname_at] : NULL;
+	c->firstlineno = firstlineno;
+	c->layout = L->id;
+	o->u.code = c;
 	return true;
 }
 
@@ -671,6 +676,7 @@ fg_marshal_load(struct fg_marshal *m, const void *buf, size_t n,
 {
 	struct fg_mobj *o;
 
+	fg_arena_release(&m->arena);
 	memset(&m->st, 0, sizeof(m->st));
 	m->buf = buf;
 	m->len = n;

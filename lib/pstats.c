@@ -280,8 +280,8 @@ key_func(struct fg_pstats *ps, const struct fg_mobj *k, char *why,
 	}
 	fid = fg_intern(ps->strs, file->u.str.p, file->u.str.n);
 	if (name->type == FG_M_CODE) {
-		const struct fg_mobj *cn = name->u.code.name;
-		const struct fg_mobj *cf = name->u.code.filename;
+		const struct fg_mobj *cn = name->u.code->name;
+		const struct fg_mobj *cf = name->u.code->filename;
 
 		fg_buf_reset(&ps->scratch);
 		fg_buf_adds(&ps->scratch, "<code object ");
@@ -289,7 +289,7 @@ key_func(struct fg_pstats *ps, const struct fg_mobj *k, char *why,
 		fg_buf_adds(&ps->scratch, ", file \"");
 		fg_buf_add(&ps->scratch, cf->u.str.p, cf->u.str.n);
 		fg_buf_addf(&ps->scratch, "\", line %lld>",
-			    (long long)name->u.code.firstlineno);
+			    (long long)name->u.code->firstlineno);
 		nid = fg_intern(ps->strs, ps->scratch.buf, ps->scratch.len);
 	} else {
 		nid = fg_intern(ps->strs, name->u.str.p, name->u.str.n);
@@ -723,7 +723,11 @@ struct expander {
 	size_t nemits, emitcap;
 	struct work *stack;
 	size_t nstack, stackcap;
-	long double eps;
+	long double fold;	/* below: into the caller's self time */
+	long double merge;	/* below: into the SCC's pending context */
+	/* per SCC: small contexts merged into one (see expand_pending) */
+	long double *pflow, *pbest;
+	uint32_t *pparent, *pentry;
 	bool mark;
 	struct fg_pstats_result *res;
 	/* the BFS cache: (scc, entry) -> bfs row + 1 */
@@ -885,9 +889,19 @@ expand_one(struct expander *x, const struct work *w)
 			if (!(flow > 0) || !(cs->inflow > 0))
 				continue;
 			mass = flow / cs->inflow * cs->T;
-			if (mass < x->eps) {
+			if (mass < x->fold) {
 				self += mass;
 				x->res->pruned++;
+				continue;
+			}
+			if (mass < x->merge) {
+				x->pflow[c] += flow;
+				if (flow > x->pbest[c]) {
+					x->pbest[c] = flow;
+					x->pparent[c] = nodes[k];
+					x->pentry[c] = callee;
+				}
+				x->res->merged++;
 				continue;
 			}
 			push_work(x, c, callee, flow, nodes[k]);
@@ -896,6 +910,54 @@ expand_one(struct expander *x, const struct work *w)
 	}
 	if (nodes != &one)
 		free(nodes);
+}
+
+/* Runs the queued contexts; false once there are more than max frames. */
+static bool
+drain(struct expander *x, size_t max)
+{
+	while (x->nstack > 0) {
+		struct work w = x->stack[--x->nstack];
+
+		expand_one(x, &w);
+		if (x->nnodes > max)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Expands every root, then the merged small contexts: an SCC reached in
+ * contexts too small to draw one by one gets a single context with their
+ * total flow, placed where the largest of them was. SCCs are numbered
+ * callees first (Tarjan), so going down from the last one handles an
+ * SCC's merged context before those of its callees, which it may add to.
+ * Every bit of flow is thus expanded exactly once, and the invariants
+ * hold whatever is merged. Returns false past max frames.
+ */
+static bool
+expand_all(struct expander *x, size_t max)
+{
+	const struct graph *g = x->g;
+	size_t s;
+
+	for (s = 0; s < g->nscc; s++) {
+		if (!(x->si[s].root > 0))
+			continue;
+		x->res->roots++;
+		push_work(x, (uint32_t)s, x->si[s].entry, x->si[s].root, NONE);
+		if (!drain(x, max))
+			return false;
+	}
+	for (s = g->nscc; s-- > 0;) {
+		if (!(x->pflow[s] > 0))
+			continue;
+		push_work(x, (uint32_t)s, x->pentry[s], x->pflow[s],
+			  x->pparent[s]);
+		if (!drain(x, max))
+			return false;
+	}
+	return true;
 }
 
 static void
@@ -1285,33 +1347,27 @@ fg_pstats_collapse(struct fg_pstats *ps, const struct fg_pstats_opts *o,
 	 * A graph with very many paths would make very many stacks: past
 	 * max_frames frames, start again with a floor ten times higher.
 	 */
-	res->min_fraction = o->min_fraction > FG_PSTATS_MIN_FRACTION ?
-				    o->min_fraction : FG_PSTATS_MIN_FRACTION;
+	res->merge_fraction = FG_PSTATS_MERGE_FRACTION;
 	max_frames = o->max_frames ? o->max_frames : FG_PSTATS_MAX_FRAMES;
+	x.pflow = fg_xmalloc((g.nscc ? g.nscc : 1) * sizeof(*x.pflow));
+	x.pbest = fg_xmalloc((g.nscc ? g.nscc : 1) * sizeof(*x.pbest));
+	x.pparent = fg_xmalloc((g.nscc ? g.nscc : 1) * sizeof(*x.pparent));
+	x.pentry = fg_xmalloc((g.nscc ? g.nscc : 1) * sizeof(*x.pentry));
 	for (;;) {
-		bool over = false;
-
-		x.eps = total * res->min_fraction;
+		x.fold = total * o->min_fraction;
+		x.merge = total * res->merge_fraction;
 		x.nnodes = x.nemits = x.nstack = 0;
 		res->roots = res->contexts = res->pruned = res->guessed = 0;
-		for (s = 0; s < g.nscc && !over; s++) {
-			if (!(x.si[s].root > 0))
-				continue;
-			res->roots++;
-			push_work(&x, (uint32_t)s, x.si[s].entry, x.si[s].root,
-				  NONE);
-			while (x.nstack > 0 && !over) {
-				struct work w = x.stack[--x.nstack];
-
-				expand_one(&x, &w);
-				over = x.nnodes > max_frames;
-			}
+		res->merged = 0;
+		for (s = 0; s < g.nscc; s++) {
+			x.pflow[s] = x.pbest[s] = 0;
+			x.pparent[s] = x.pentry[s] = NONE;
 		}
-		if (!over || res->min_fraction >= 1)
+		if (expand_all(&x, max_frames) || res->merge_fraction >= 1)
 			break;
-		res->min_fraction *= 10;
-		if (res->min_fraction > 1)
-			res->min_fraction = 1;
+		res->merge_fraction *= 10;
+		if (res->merge_fraction > 1)
+			res->merge_fraction = 1;
 		res->raised = true;
 	}
 	if (fake_tt > 0)
@@ -1334,6 +1390,10 @@ fg_pstats_collapse(struct fg_pstats *ps, const struct fg_pstats_opts *o,
 	free(x.stack);
 	free(x.si);
 	free(x.local);
+	free(x.pflow);
+	free(x.pbest);
+	free(x.pparent);
+	free(x.pentry);
 	graph_free(&g);
 	return rc;
 }

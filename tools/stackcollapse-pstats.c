@@ -215,8 +215,8 @@ main(int argc, char **argv)
 	if (rc < 0)
 		tool_die_diag(&d);
 	if (res.raised)
-		tool_warn("too many call paths: contexts under %g %% of the total time were folded into their callers",
-			  res.min_fraction * 100);
+		tool_warn("too many call paths: contexts under %g %% of the total time were merged",
+			  res.merge_fraction * 100);
 
 	out = tool_output_open(output);
 	if (fg_folded_write(s, out) < 0) {

@@ -63,6 +63,16 @@ enum fg_mcode_layout {
 	FG_MCODE_PY311		/* 3.11-3.14: 5 ints, qualname, exception table */
 };
 
+/* The fields of a code object that name it. */
+struct fg_mcode {
+	const struct fg_mobj *filename;	/* STR or BYTES */
+	const struct fg_mobj *name;	/* STR or BYTES */
+	const struct fg_mobj *qualname;	/* NULL before 3.11 */
+	int64_t firstlineno;
+	enum fg_mcode_layout layout;
+};
+
+/* One decoded object: 32 bytes, as profile files hold millions. */
 struct fg_mobj {
 	enum fg_mtype type;
 	unsigned char code;	/* the type code on the wire, without 0x80 */
@@ -77,13 +87,7 @@ struct fg_mobj {
 			struct fg_mobj **items;
 			size_t n;	/* items (for DICT: 2 x pairs) */
 		} seq;		/* TUPLE LIST SET FROZENSET DICT SLICE */
-		struct {
-			const struct fg_mobj *filename;	/* STR or BYTES */
-			const struct fg_mobj *name;	/* STR or BYTES */
-			const struct fg_mobj *qualname; /* NULL before 3.11 */
-			int64_t firstlineno;
-			enum fg_mcode_layout layout;
-		} code;
+		const struct fg_mcode *code;		/* CODE */
 	} u;
 };
 
@@ -110,7 +114,8 @@ void fg_marshal_free(struct fg_marshal *m);
  * d->msg "byte N: what is wrong", d->col = N + 1) for a truncated or
  * corrupt stream, bytes left after the object, nesting beyond
  * FG_MARSHAL_MAX_DEPTH or too much work. d->file is left to the caller.
- * Objects from an earlier call stay valid until fg_marshal_free().
+ * The objects of an earlier call are freed: they are valid until the
+ * next fg_marshal_load() or fg_marshal_free().
  */
 int fg_marshal_load(struct fg_marshal *m, const void *buf, size_t n,
 		    const struct fg_mobj **out, struct fg_diag *d);

@@ -23,9 +23,10 @@
  * A function reached from several contexts has its time split among them
  * in proportion to the time each context passes in; everything below such
  * a split is an estimate (see FG_PSTATS_MARK_SUFFIX). Contexts smaller
- * than opts.min_fraction of the total (and never less than
- * FG_PSTATS_MIN_FRACTION) are not expanded: their time is added to their
- * caller's self time, which keeps 1 and shifts 2 by that amount.
+ * than FG_PSTATS_MERGE_FRACTION of the total are merged, per SCC, into
+ * one (this keeps 1 to 4). Contexts smaller than opts.min_fraction of the
+ * total are not expanded: their time is added to their caller's self
+ * time, which keeps 1 and shifts 2 by that amount.
  * Section 6 of docs/formats/pstats.md describes the method.
  */
 #ifndef FG_PSTATS_H
@@ -43,12 +44,15 @@
 extern "C" {
 #endif
 
-/* Contexts below this fraction of the total are never expanded. */
-#define FG_PSTATS_MIN_FRACTION 1e-9
+/*
+ * The contexts of an SCC that are each below this fraction of the total
+ * are merged into one context, placed where the largest of them was.
+ */
+#define FG_PSTATS_MERGE_FRACTION 1e-6
 
 /*
  * The most frames the rebuilt stacks may hold (by default): past it,
- * the expansion starts again with a minimum fraction ten times higher.
+ * the expansion starts again with a merge fraction ten times higher.
  */
 #define FG_PSTATS_MAX_FRAMES ((size_t)1 << 22)
 
@@ -123,7 +127,8 @@ struct fg_pstats_result {
 	size_t pruned;		/* contexts folded into their caller */
 	size_t guessed;		/* expansions with an estimated share */
 	bool estimated_edges;	/* profile-module edges split by calls */
-	double min_fraction;	/* the fraction used */
+	size_t merged;		/* contexts merged into a pending one */
+	double merge_fraction;	/* the merge fraction used */
 	bool raised;		/* raised to stay under max_frames */
 	double total;		/* sum of tt, in the files' unit */
 	struct fg_count out_total;	/* what was added to the stacks */

@@ -66,10 +66,10 @@ walk(const struct fg_mobj *o, unsigned depth, size_t budget)
 			n += walk(o->u.seq.items[k], depth + 1, budget - n);
 		break;
 	case FG_M_CODE:
-		n += walk(o->u.code.filename, depth + 1, budget - n);
-		n += walk(o->u.code.name, depth + 1, budget - n);
-		if (o->u.code.qualname != NULL)
-			n += walk(o->u.code.qualname, depth + 1, budget - n);
+		n += walk(o->u.code->filename, depth + 1, budget - n);
+		n += walk(o->u.code->name, depth + 1, budget - n);
+		if (o->u.code->qualname != NULL)
+			n += walk(o->u.code->qualname, depth + 1, budget - n);
 		break;
 	default:
 		break;

@@ -385,7 +385,6 @@ check_invariants(const char *name)
 	if (inttimer)
 		o.unit = FG_PSTATS_S;
 	assert_int_equal(fg_pstats_collapse(ps, &o, s, &res, &d), FG_OK);
-	/* the 1e-9 floor folds nothing here (the man page says so) */
 	assert_int_equal(res.pruned, 0);
 	/* the total */
 	assert_int_equal(fg_count_to_units(&res.out_total, inttimer ? 6 : 0,
