@@ -705,6 +705,9 @@ struct bfs {
 	uint32_t *up;		/* per position in order: parent position */
 };
 
+/* SCCs larger than this have their spanning trees computed each time. */
+#define BFS_CACHE_MAX 256
+
 struct work {
 	uint32_t scc, entry, parent;
 	long double flow;
@@ -732,6 +735,7 @@ struct expander {
 	struct fg_pstats_result *res;
 	/* the BFS cache: (scc, entry) -> bfs row + 1 */
 	struct index bidx;
+	struct bfs big;		/* the tree of an SCC too big to cache */
 };
 
 static uint32_t
@@ -783,32 +787,15 @@ push_work(struct expander *x, uint32_t scc, uint32_t entry, long double flow,
 	x->nstack++;
 }
 
-/* The spanning tree of SCC s from member entry (cached). */
-static const struct bfs *
-get_bfs(struct expander *x, uint32_t s, uint32_t entry)
+/* Fills b with the breadth-first spanning tree of SCC s from entry. */
+static void
+bfs_fill(struct expander *x, uint32_t s, uint32_t entry, struct bfs *b)
 {
 	const struct graph *g = x->g;
-	uint64_t h = edge_hash(s, entry);
-	size_t i = h & x->bidx.mask, size, head, tail, k;
-	struct bfs *b;
-	uint32_t slot;
+	size_t size = g->scc_start[s + 1] - g->scc_start[s], head, tail, k;
 
-	while ((slot = x->bidx.slots[i]) != 0) {
-		b = &x->bfs[slot - 1];
-		if (b->scc == s && b->entry == entry)
-			return b;
-		i = (i + 1) & x->bidx.mask;
-	}
-	if (x->nbfs == x->bfscap) {
-		x->bfscap = x->bfscap ? 2 * x->bfscap : 64;
-		x->bfs = fg_xreallocarray(x->bfs, x->bfscap, sizeof(*x->bfs));
-	}
-	b = &x->bfs[x->nbfs];
-	size = g->scc_start[s + 1] - g->scc_start[s];
 	b->scc = s;
 	b->entry = entry;
-	b->order = fg_xmalloc(size * sizeof(uint32_t));
-	b->up = fg_xmalloc(size * sizeof(uint32_t));
 	/* local[] marks visited members with their position */
 	for (k = 0; k < size; k++)
 		x->local[g->members[g->scc_start[s] + k]] = NONE;
@@ -832,6 +819,46 @@ get_bfs(struct expander *x, uint32_t s, uint32_t entry)
 		}
 		head++;
 	}
+}
+
+/*
+ * The spanning tree of SCC s from member entry: cached per (SCC, entry)
+ * for SCCs of up to BFS_CACHE_MAX members, computed again each time for
+ * larger ones (whose trees, one per entry, could take size^2 memory).
+ */
+static const struct bfs *
+get_bfs(struct expander *x, uint32_t s, uint32_t entry)
+{
+	const struct graph *g = x->g;
+	uint64_t h = edge_hash(s, entry);
+	size_t size = g->scc_start[s + 1] - g->scc_start[s], i, k;
+	struct bfs *b;
+	uint32_t slot;
+
+	if (size > BFS_CACHE_MAX) {
+		b = &x->big;
+		if (b->order == NULL) {
+			b->order = fg_xmalloc(g->n * sizeof(uint32_t));
+			b->up = fg_xmalloc(g->n * sizeof(uint32_t));
+		}
+		bfs_fill(x, s, entry, b);
+		return b;
+	}
+	i = h & x->bidx.mask;
+	while ((slot = x->bidx.slots[i]) != 0) {
+		b = &x->bfs[slot - 1];
+		if (b->scc == s && b->entry == entry)
+			return b;
+		i = (i + 1) & x->bidx.mask;
+	}
+	if (x->nbfs == x->bfscap) {
+		x->bfscap = x->bfscap ? 2 * x->bfscap : 64;
+		x->bfs = fg_xreallocarray(x->bfs, x->bfscap, sizeof(*x->bfs));
+	}
+	b = &x->bfs[x->nbfs];
+	b->order = fg_xmalloc(size * sizeof(uint32_t));
+	b->up = fg_xmalloc(size * sizeof(uint32_t));
+	bfs_fill(x, s, entry, b);
 	x->bidx.slots[i] = (uint32_t)x->nbfs + 1;
 	x->nbfs++;
 	if (2 * (x->nbfs + 1) > x->bidx.mask) {
@@ -1384,6 +1411,8 @@ fg_pstats_collapse(struct fg_pstats *ps, const struct fg_pstats_opts *o,
 		free(x.bfs[i].up);
 	}
 	free(x.bfs);
+	free(x.big.order);
+	free(x.big.up);
 	free(x.bidx.slots);
 	free(x.nodes);
 	free(x.emits);
