@@ -506,7 +506,7 @@ struct graph {
 	uint32_t *scc_start, *members;	/* SCC -> its functions */
 	size_t nscc;
 	double *rootcalls;		/* calls from no profiled caller */
-	long double *ect;		/* edge ct used (estimated or not) */
+	double *ect;		/* edge ct used (estimated or not) */
 };
 
 /* Out-edges by caller, skipping edges that touch a fake frame. */
@@ -640,7 +640,7 @@ graph_edge_times(const struct fg_pstats *ps, struct graph *g)
 	bool estimated = false;
 	size_t i;
 
-	g->ect = fg_xcalloc(ps->nedges ? ps->nedges : 1, sizeof(long double));
+	g->ect = fg_xcalloc(ps->nedges ? ps->nedges : 1, sizeof(double));
 	for (i = 0; i < ps->nedges; i++) {
 		const struct edge *e = &ps->edges[i];
 
@@ -650,7 +650,7 @@ graph_edge_times(const struct fg_pstats *ps, struct graph *g)
 	}
 	for (i = 0; i < ps->nedges; i++) {
 		const struct edge *e = &ps->edges[i];
-		long double den;
+		double den;
 
 		if (!e->counts) {
 			g->ect[i] = e->ct;
@@ -659,7 +659,7 @@ graph_edge_times(const struct fg_pstats *ps, struct graph *g)
 		estimated = true;
 		den = ext[e->callee] + g->rootcalls[e->callee];
 		g->ect[i] = den > 0 ?
-			(long double)ps->funcs[e->callee].ct * e->nc / den : 0;
+			(double)ps->funcs[e->callee].ct * e->nc / den : 0;
 	}
 	free(ext);
 	return estimated;
@@ -680,7 +680,7 @@ graph_free(struct graph *g)
 /* ---- expansion ---- */
 
 struct sccinfo {
-	long double tt, T, in, root, inflow;
+	double tt, T, in, root, inflow;
 	uint32_t entry;		/* the member root calls enter by */
 };
 
@@ -695,7 +695,7 @@ struct pnode {
 struct emit {
 	uint32_t node;
 	uint32_t func;		/* NONE: the fake frames' self time */
-	long double value;
+	double value;
 };
 
 /* A breadth-first spanning tree of one SCC from one entry member. */
@@ -710,7 +710,7 @@ struct bfs {
 
 struct work {
 	uint32_t scc, entry, parent;
-	long double flow;
+	double flow;
 };
 
 struct expander {
@@ -726,10 +726,10 @@ struct expander {
 	size_t nemits, emitcap;
 	struct work *stack;
 	size_t nstack, stackcap;
-	long double fold;	/* below: into the caller's self time */
-	long double merge;	/* below: into the SCC's pending context */
+	double fold;	/* below: into the caller's self time */
+	double merge;	/* below: into the SCC's pending context */
 	/* per SCC: small contexts merged into one (see expand_pending) */
-	long double *pflow, *pbest;
+	double *pflow, *pbest;
 	uint32_t *pparent, *pentry;
 	bool mark;
 	struct fg_pstats_result *res;
@@ -756,7 +756,7 @@ add_node(struct expander *x, uint32_t func, uint32_t parent, bool guessed)
 
 static void
 add_emit(struct expander *x, uint32_t node, uint32_t func,
-	 long double value)
+	 double value)
 {
 	if (value <= 0)
 		return;
@@ -772,7 +772,7 @@ add_emit(struct expander *x, uint32_t node, uint32_t func,
 }
 
 static void
-push_work(struct expander *x, uint32_t scc, uint32_t entry, long double flow,
+push_work(struct expander *x, uint32_t scc, uint32_t entry, double flow,
 	  uint32_t parent)
 {
 	if (x->nstack == x->stackcap) {
@@ -881,7 +881,7 @@ expand_one(struct expander *x, const struct work *w)
 	const struct graph *g = x->g;
 	const struct sccinfo *s = &x->si[w->scc];
 	size_t size = g->scc_start[w->scc + 1] - g->scc_start[w->scc], k;
-	long double phi = s->inflow > 0 ? w->flow / s->inflow : 0;
+	double phi = s->inflow > 0 ? w->flow / s->inflow : 0;
 	bool split = phi < 1 - 1e-9;
 	const struct bfs *b = NULL;
 	uint32_t *nodes, one;
@@ -898,7 +898,7 @@ expand_one(struct expander *x, const struct work *w)
 	for (k = 0; k < size; k++) {
 		uint32_t m = b ? b->order[k] : w->entry, j;
 		uint32_t parent = k == 0 ? w->parent : nodes[b->up[k]];
-		long double self;
+		double self;
 
 		nodes[k] = add_node(x, m, parent,
 				    x->mark && (split || k > 0));
@@ -908,7 +908,7 @@ expand_one(struct expander *x, const struct work *w)
 			uint32_t callee = ps->edges[e].callee;
 			uint32_t c = g->scc[callee];
 			const struct sccinfo *cs = &x->si[c];
-			long double flow, mass;
+			double flow, mass;
 
 			if (c == w->scc)
 				continue;
@@ -1047,7 +1047,7 @@ scc_info(const struct fg_pstats *ps, const struct graph *g,
 /* ---- rounding and output ---- */
 
 struct share {
-	long double frac;
+	double frac;
 	uint32_t i;
 };
 
@@ -1068,10 +1068,10 @@ share_cmp(const void *a, const void *b)
  * to target exactly.
  */
 static void
-apportion(const long double *v, size_t n, uint64_t target, uint64_t *out)
+apportion(const double *v, size_t n, uint64_t target, uint64_t *out)
 {
 	struct share *sh;
-	long double sum = 0, scale;
+	double sum = 0, scale;
 	uint64_t given = 0;
 	size_t i;
 
@@ -1084,13 +1084,13 @@ apportion(const long double *v, size_t n, uint64_t target, uint64_t *out)
 		out[0] = target;
 		return;
 	}
-	scale = (long double)target / sum;
+	scale = (double)target / sum;
 	sh = fg_xmalloc(n * sizeof(*sh));
 	for (i = 0; i < n; i++) {
-		long double x = v[i] * scale, f = floorl(x);
+		double x = v[i] * scale, f = floor(x);
 
-		if (f > (long double)(target - given))
-			f = (long double)(target - given);
+		if (f > (double)(target - given))
+			f = (double)(target - given);
 		out[i] = (uint64_t)f;
 		given += out[i];
 		sh[i].frac = x - f;
@@ -1201,7 +1201,8 @@ emit_cmp(const void *a, const void *b)
  */
 static int
 emit_stacks(struct fg_pstats *ps, struct expander *x,
-	    const struct fg_pstats_opts *o, long double total, double scale,
+	    const struct fg_pstats_opts *o, double total, double fake_tt,
+	    double scale,
 	    unsigned decimals,
 	    struct fg_stacks *out, struct fg_pstats_result *res,
 	    struct fg_diag *d)
@@ -1209,13 +1210,13 @@ emit_stacks(struct fg_pstats *ps, struct expander *x,
 	struct fg_symtab *syms = fg_stacks_symtab(out);
 	size_t n = x->nemits, i, j, ngroups = 0, cap = 0;
 	uint32_t (*ord)[2] = fg_xmalloc((n ? n : 1) * sizeof(*ord));
-	long double *gsum = NULL;
-	long double *vals = fg_xmalloc((n ? n : 1) * sizeof(long double));
+	double *gsum = NULL;
+	double *vals = fg_xmalloc((n ? n : 1) * sizeof(double));
 	uint64_t *gunits = NULL, *units = fg_xmalloc((n ? n : 1) *
 						      sizeof(uint64_t));
 	size_t *gstart = NULL;
 	uint32_t *ids = NULL;
-	long double tu;
+	double tu;
 	uint64_t target;
 	int rc = FG_OK;
 
@@ -1224,7 +1225,7 @@ emit_stacks(struct fg_pstats *ps, struct expander *x,
 		ord[i][1] = (uint32_t)i;
 	}
 	qsort(ord, n, sizeof(*ord), emit_cmp);
-	gsum = fg_xmalloc((n ? n : 1) * sizeof(long double));
+	gsum = fg_xmalloc((n ? n : 1) * sizeof(double));
 	gunits = fg_xmalloc((n ? n : 1) * sizeof(uint64_t));
 	gstart = fg_xmalloc((n + 1) * sizeof(size_t));
 	for (i = 0; i < n; i = j) {
@@ -1235,8 +1236,8 @@ emit_stacks(struct fg_pstats *ps, struct expander *x,
 		ngroups++;
 	}
 	gstart[ngroups] = n;
-	tu = nearbyintl(total * scale);
-	if (!(tu < 18446744073709551615.0L)) {
+	tu = nearbyint(total * scale);
+	if (!(tu < 18446744073709551616.0)) {
 		fg_diag_set(d, NULL, 0, 0,
 			    "the total time, %g s, is more than 2^64 - 1 %s",
 			    res->total, scale == 1e9 ? "nanoseconds" :
@@ -1247,7 +1248,40 @@ emit_stacks(struct fg_pstats *ps, struct expander *x,
 	target = (uint64_t)tu;
 	if (ngroups == 0)
 		target = 0;
+	/*
+	 * Without --min-percent each function's self time is its tt exactly
+	 * (in theory; the sums of its stacks carry float error): share the
+	 * total by the tt themselves, exactly in integers when the times are
+	 * whole numbers (integer timers), whose products can pass 2^53.
+	 */
+	if (o->min_fraction == 0) {
+		bool whole = true;
+		uint64_t sum = 0;
+
+		for (i = 0; i < ngroups; i++) {
+			uint32_t f = ord[gstart[i]][0];
+
+			gsum[i] = f == NONE ? fake_tt : ps->funcs[f].tt;
+			if (gsum[i] != floor(gsum[i]) ||
+			    !(gsum[i] * scale < 9.2e18))
+				whole = false;
+		}
+		for (i = 0; whole && i < ngroups; i++) {
+			unsigned __int128 u = (unsigned __int128)(uint64_t)gsum[i] *
+					      (uint64_t)scale;
+
+			gunits[i] = (uint64_t)u;
+			if (u >> 64 || sum + gunits[i] < sum)
+				whole = false;
+			sum += gunits[i];
+		}
+		if (whole) {
+			target = sum;
+			goto split;
+		}
+	}
 	apportion(gsum, ngroups, target, gunits);
+split:
 	for (i = 0; i < ngroups; i++) {
 		size_t m = gstart[i + 1] - gstart[i];
 
@@ -1308,7 +1342,7 @@ fg_pstats_collapse(struct fg_pstats *ps, const struct fg_pstats_opts *o,
 	struct graph g;
 	struct expander x;
 	double scale;
-	long double total = 0, fake_tt = 0;
+	double total = 0, fake_tt = 0;
 	unsigned decimals;
 	size_t i, s, max_frames;
 	int rc;
@@ -1399,7 +1433,8 @@ fg_pstats_collapse(struct fg_pstats *ps, const struct fg_pstats_opts *o,
 	}
 	if (fake_tt > 0)
 		add_emit(&x, NONE, NONE, fake_tt);
-	rc = emit_stacks(ps, &x, o, total, scale, decimals, out, res, d);
+	rc = emit_stacks(ps, &x, o, total, fake_tt, scale, decimals, out, res,
+			 d);
 	/* every function gets its frame name, for fg_pstats_func() */
 	for (i = 0; i < ps->nfuncs; i++)
 		if (!ps->funcs[i].fake)
