@@ -728,9 +728,11 @@ struct expander {
 	size_t nstack, stackcap;
 	double fold;	/* below: into the caller's self time */
 	double merge;	/* below: into the SCC's pending context */
-	/* per SCC: small contexts merged into one (see expand_pending) */
+	/* per edge: its small contexts merged into one (see expand_all) */
 	double *pflow, *pbest;
-	uint32_t *pparent, *pentry;
+	uint32_t *pparent;
+	uint32_t *porder;	/* edges by callee SCC, callers' SCCs first */
+	size_t nporder;
 	bool mark;
 	struct fg_pstats_result *res;
 	/* the BFS cache: (scc, entry) -> bfs row + 1 */
@@ -922,11 +924,10 @@ expand_one(struct expander *x, const struct work *w)
 				continue;
 			}
 			if (mass < x->merge) {
-				x->pflow[c] += flow;
-				if (flow > x->pbest[c]) {
-					x->pbest[c] = flow;
-					x->pparent[c] = nodes[k];
-					x->pentry[c] = callee;
+				x->pflow[e] += flow;
+				if (flow > x->pbest[e]) {
+					x->pbest[e] = flow;
+					x->pparent[e] = nodes[k];
 				}
 				x->res->merged++;
 				continue;
@@ -954,19 +955,22 @@ drain(struct expander *x, size_t max)
 }
 
 /*
- * Expands every root, then the merged small contexts: an SCC reached in
- * contexts too small to draw one by one gets a single context with their
- * total flow, placed where the largest of them was. SCCs are numbered
- * callees first (Tarjan), so going down from the last one handles an
- * SCC's merged context before those of its callees, which it may add to.
- * Every bit of flow is thus expanded exactly once, and the invariants
- * hold whatever is merged. Returns false past max frames.
+ * Expands every root, then the merged small contexts: the contexts an
+ * edge m->g opens that are too small to draw one by one become a single
+ * context of g's SCC with their total flow, placed under the context of m
+ * that passed the most. SCCs are numbered callees first (Tarjan), so
+ * taking edges by their callee's SCC from the last down handles an SCC's
+ * merged contexts before those of its callees, which they may add to.
+ * Every bit of flow thus goes through its own edge and is expanded
+ * exactly once: totals, self times and that edge's time are kept, while
+ * edges higher up gain or lose what moved. Returns false past max
+ * frames.
  */
 static bool
 expand_all(struct expander *x, size_t max)
 {
 	const struct graph *g = x->g;
-	size_t s;
+	size_t s, i;
 
 	for (s = 0; s < g->nscc; s++) {
 		if (!(x->si[s].root > 0))
@@ -976,15 +980,49 @@ expand_all(struct expander *x, size_t max)
 		if (!drain(x, max))
 			return false;
 	}
-	for (s = g->nscc; s-- > 0;) {
-		if (!(x->pflow[s] > 0))
+	for (i = 0; i < x->nporder; i++) {
+		uint32_t e = x->porder[i];
+		uint32_t callee = x->ps->edges[e].callee;
+
+		if (!(x->pflow[e] > 0))
 			continue;
-		push_work(x, (uint32_t)s, x->pentry[s], x->pflow[s],
-			  x->pparent[s]);
+		push_work(x, g->scc[callee], callee, x->pflow[e],
+			  x->pparent[e]);
 		if (!drain(x, max))
 			return false;
 	}
 	return true;
+}
+
+/* x->porder: the edges between SCCs, by callee SCC from the last down. */
+static void
+order_edges(struct expander *x)
+{
+	const struct fg_pstats *ps = x->ps;
+	const struct graph *g = x->g;
+	uint32_t *start = fg_xcalloc(g->nscc + 1, sizeof(uint32_t));
+	size_t i;
+
+	for (i = 0; i < ps->nedges; i++) {
+		uint32_t a = g->scc[ps->edges[i].caller];
+		uint32_t b = g->scc[ps->edges[i].callee];
+
+		if (a != NONE && b != NONE && a != b)
+			start[g->nscc - 1 - b + 1]++;
+	}
+	for (i = 0; i < g->nscc; i++)
+		start[i + 1] += start[i];
+	x->nporder = start[g->nscc];
+	x->porder = fg_xmalloc((x->nporder ? x->nporder : 1) *
+			       sizeof(uint32_t));
+	for (i = 0; i < ps->nedges; i++) {
+		uint32_t a = g->scc[ps->edges[i].caller];
+		uint32_t b = g->scc[ps->edges[i].callee];
+
+		if (a != NONE && b != NONE && a != b)
+			x->porder[start[g->nscc - 1 - b]++] = (uint32_t)i;
+	}
+	free(start);
 }
 
 static void
@@ -1344,7 +1382,7 @@ fg_pstats_collapse(struct fg_pstats *ps, const struct fg_pstats_opts *o,
 	double scale;
 	double total = 0, fake_tt = 0;
 	unsigned decimals;
-	size_t i, s, max_frames;
+	size_t i, max_frames;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -1410,19 +1448,20 @@ fg_pstats_collapse(struct fg_pstats *ps, const struct fg_pstats_opts *o,
 	 */
 	res->merge_fraction = FG_PSTATS_MERGE_FRACTION;
 	max_frames = o->max_frames ? o->max_frames : FG_PSTATS_MAX_FRAMES;
-	x.pflow = fg_xmalloc((g.nscc ? g.nscc : 1) * sizeof(*x.pflow));
-	x.pbest = fg_xmalloc((g.nscc ? g.nscc : 1) * sizeof(*x.pbest));
-	x.pparent = fg_xmalloc((g.nscc ? g.nscc : 1) * sizeof(*x.pparent));
-	x.pentry = fg_xmalloc((g.nscc ? g.nscc : 1) * sizeof(*x.pentry));
+	x.pflow = fg_xmalloc((ps->nedges ? ps->nedges : 1) * sizeof(*x.pflow));
+	x.pbest = fg_xmalloc((ps->nedges ? ps->nedges : 1) * sizeof(*x.pbest));
+	x.pparent = fg_xmalloc((ps->nedges ? ps->nedges : 1) *
+			       sizeof(*x.pparent));
+	order_edges(&x);
 	for (;;) {
 		x.fold = total * o->min_fraction;
 		x.merge = total * res->merge_fraction;
 		x.nnodes = x.nemits = x.nstack = 0;
 		res->roots = res->contexts = res->pruned = res->guessed = 0;
 		res->merged = 0;
-		for (s = 0; s < g.nscc; s++) {
-			x.pflow[s] = x.pbest[s] = 0;
-			x.pparent[s] = x.pentry[s] = NONE;
+		for (i = 0; i < ps->nedges; i++) {
+			x.pflow[i] = x.pbest[i] = 0;
+			x.pparent[i] = NONE;
 		}
 		if (expand_all(&x, max_frames) || res->merge_fraction >= 1)
 			break;
@@ -1457,7 +1496,7 @@ fg_pstats_collapse(struct fg_pstats *ps, const struct fg_pstats_opts *o,
 	free(x.pflow);
 	free(x.pbest);
 	free(x.pparent);
-	free(x.pentry);
+	free(x.porder);
 	graph_free(&g);
 	return rc;
 }

@@ -22,9 +22,10 @@
  *
  * A function reached from several contexts has its time split among them
  * in proportion to the time each context passes in; everything below such
- * a split is an estimate (see FG_PSTATS_MARK_SUFFIX). Contexts smaller
- * than FG_PSTATS_MERGE_FRACTION of the total are merged, per SCC, into
- * one (this keeps 1 to 4). Contexts smaller than opts.min_fraction of the
+ * a split is an estimate (see FG_PSTATS_MARK_SUFFIX). The contexts an
+ * edge opens that are each smaller than FG_PSTATS_MERGE_FRACTION of the
+ * total are merged into one (this keeps 1, 2 and 4, and 3 for that edge;
+ * edges above the merged context can move by the merged time). Contexts smaller than opts.min_fraction of the
  * total are not expanded: their time is added to their caller's self
  * time, which keeps 1 and shifts 2 by that amount.
  * Section 6 of docs/formats/pstats.md describes the method.
@@ -45,10 +46,10 @@ extern "C" {
 #endif
 
 /*
- * The contexts of an SCC that are each below this fraction of the total
- * are merged into one context, placed where the largest of them was.
+ * The contexts one edge opens that are each below this fraction of the
+ * total are merged into one, placed where the largest of them was.
  */
-#define FG_PSTATS_MERGE_FRACTION 1e-6
+#define FG_PSTATS_MERGE_FRACTION 1e-7
 
 /*
  * The most frames the rebuilt stacks may hold (by default): past it,
