@@ -67,7 +67,6 @@ struct fg_pstats {
 	size_t nedges, edgecap;
 	struct index fidx, eidx;
 	struct fg_buf scratch;
-	struct fg_marshal *m;
 };
 
 /* ---- the two indexes ---- */
@@ -231,7 +230,6 @@ fg_pstats_free(struct fg_pstats *ps)
 	free(ps->fidx.slots);
 	free(ps->eidx.slots);
 	fg_buf_release(&ps->scratch);
-	fg_marshal_free(ps->m);
 	free(ps);
 }
 
@@ -417,28 +415,13 @@ add_entry(struct fg_pstats *ps, uint32_t fi, const struct fg_mobj *val,
 	}
 }
 
-int
-fg_pstats_add(struct fg_pstats *ps, const void *buf, size_t n,
-	      const char *name, bool strict, struct fg_pstats_read *st,
-	      struct fg_diag *d)
+/* Merges the entries of the decoded dict top into ps. */
+static int
+add_top(struct fg_pstats *ps, const struct fg_mobj *top, const char *name,
+	bool strict, struct fg_pstats_read *st, struct fg_diag *d)
 {
-	const struct fg_marshal_stats *ms;
-	const struct fg_mobj *top;
 	size_t k;
-	int rc;
 
-	memset(st, 0, sizeof(*st));
-	if (ps->m == NULL)
-		ps->m = fg_marshal_new();
-	rc = fg_marshal_load(ps->m, buf, n, &top, d);
-	if (rc < 0) {
-		if (d != NULL)
-			d->file = name;
-		return rc;
-	}
-	ms = fg_marshal_stats(ps->m);
-	st->flag_ref = ms->flag_ref;
-	st->v5 = ms->v5;
 	if (top->type != FG_M_DICT) {
 		fg_diag_set(d, name, 0, 1,
 			    "not a pstats file: the marshalled object is a %s, not a dict",
@@ -469,10 +452,41 @@ fg_pstats_add(struct fg_pstats *ps, const void *buf, size_t n,
 		add_entry(ps, fi, val, st);
 	}
 	if (st->entries == 0 && top->u.seq.n > 0) {
-		*d = st->first_bad;
+		if (d != NULL)
+			*d = st->first_bad;
 		return FG_EFORMAT;
 	}
 	return FG_OK;
+}
+
+/*
+ * The decoded objects are needed only while the entries are merged:
+ * the decoder is freed before returning, so collapsing does not hold
+ * the tree of the last file.
+ */
+int
+fg_pstats_add(struct fg_pstats *ps, const void *buf, size_t n,
+	      const char *name, bool strict, struct fg_pstats_read *st,
+	      struct fg_diag *d)
+{
+	struct fg_marshal *m = fg_marshal_new();
+	const struct fg_marshal_stats *ms;
+	const struct fg_mobj *top;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	rc = fg_marshal_load(m, buf, n, &top, d);
+	if (rc < 0) {
+		if (d != NULL)
+			d->file = name;
+	} else {
+		ms = fg_marshal_stats(m);
+		st->flag_ref = ms->flag_ref;
+		st->v5 = ms->v5;
+		rc = add_top(ps, top, name, strict, st, d);
+	}
+	fg_marshal_free(m);
+	return rc;
 }
 
 size_t

@@ -2,10 +2,13 @@
  * stackcollapse-pstats - Python cProfile and profile files (.pstats) to
  * folded stacks, with times in microseconds by default.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +53,7 @@ static void
 slurp(const char *path, const char *name, struct fg_buf *buf)
 {
 	FILE *fp = stdin;
+	struct stat sb;
 	char tmp[65536];
 	size_t n;
 
@@ -60,6 +64,10 @@ slurp(const char *path, const char *name, struct fg_buf *buf)
 			tool_die(TOOL_EXIT_FAIL, "cannot open '%s': %s", path,
 				 strerror(errno));
 	}
+	/* a regular file is read into a buffer of its size, not doubled */
+	if (fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    sb.st_size > 0 && (uintmax_t)sb.st_size < SIZE_MAX / 2)
+		fg_buf_grow(buf, (size_t)sb.st_size + 1);
 	while ((n = fread(tmp, 1, sizeof(tmp), fp)) > 0)
 		fg_buf_add(buf, tmp, n);
 	if (ferror(fp))
