@@ -13,7 +13,9 @@
 #     stackcollapse-pstats FILE > /dev/null                the tool
 #
 # and prints the median wall time of each, the tool's time over the
-# baseline's, and each one's peak RSS (the largest of the runs). Target,
+# baseline's, the median CPU time (user + system: less disturbed by other
+# load on the machine than wall time) and each one's peak RSS (the
+# largest of the runs). Target,
 # marked PASS or FAIL: the tool faster than the baseline. Before timing,
 # it checks once that the output total equals the profile's total time
 # (Python's total_tt, in microseconds). The script exits 0 whether or not
@@ -110,38 +112,48 @@ cat "$big" >/dev/null
 : >"$tmp/tool"
 : >"$tmp/rss-base"
 : >"$tmp/rss-tool"
+: >"$tmp/cpu-base"
+: >"$tmp/cpu-tool"
 i=0
 while [ "$i" -lt "$RUNS" ]; do
 	t0=$(now)
-	/usr/bin/time -f %M -o "$tmp/rss1" "$PYTHON" -c \
+	/usr/bin/time -f '%M %U %S' -o "$tmp/rss1" "$PYTHON" -c \
 		'import pstats, sys; pstats.Stats(sys.argv[1])' "$big"
 	t1=$(now)
 	elapsed "$t0" "$t1" >>"$tmp/base"
-	tail -n 1 "$tmp/rss1" >>"$tmp/rss-base"
+	tail -n 1 "$tmp/rss1" | cut -d' ' -f1 >>"$tmp/rss-base"
+	tail -n 1 "$tmp/rss1" | awk '{ print $2 + $3 }' >>"$tmp/cpu-base"
 
 	t0=$(now)
-	/usr/bin/time -f %M -o "$tmp/rss1" "$tool" "$big" >/dev/null 2>&1
+	/usr/bin/time -f '%M %U %S' -o "$tmp/rss1" "$tool" "$big" \
+		>/dev/null 2>&1
 	t1=$(now)
 	elapsed "$t0" "$t1" >>"$tmp/tool"
-	tail -n 1 "$tmp/rss1" >>"$tmp/rss-tool"
+	tail -n 1 "$tmp/rss1" | cut -d' ' -f1 >>"$tmp/rss-tool"
+	tail -n 1 "$tmp/rss1" | awk '{ print $2 + $3 }' >>"$tmp/cpu-tool"
 	i=$((i + 1))
 done
 tb=$(median "$tmp/base")
 tt=$(median "$tmp/tool")
+cb=$(median "$tmp/cpu-base")
+ct=$(median "$tmp/cpu-tool")
 rb=$(sort -n "$tmp/rss-base" | tail -n 1)
 rt=$(sort -n "$tmp/rss-tool" | tail -n 1)
 size=$(wc -c <"$big" | tr -d ' ')
 
 awk -v nf="$nfuncs" -v ne="$nedges" -v size="$size" -v runs="$RUNS" \
     -v lines="$lines" -v ob="$outbytes" -v tb="$tb" -v tt="$tt" \
-    -v rb="$rb" -v rt="$rt" -v py="$PYTHON $pyver" 'BEGIN {
+    -v rb="$rb" -v rt="$rt" -v cb="$cb" -v ct="$ct" \
+    -v py="$PYTHON $pyver" 'BEGIN {
 	printf "pstats: %d functions, %d edges, file %.1f MB; output %d stacks, " \
 	       "%.1f MB; median of %d runs\n", nf, ne, size / 1e6, lines,
 	       ob / 1e6, runs
 	printf "target: stackcollapse-pstats faster than %s loading the file\n", py
-	printf "%-36s %8s %8s %10s\n", "command", "time(s)", "x base", "RSS(MB)"
-	printf "%-36s %8.3f %8s %10.1f\n", "python: pstats.Stats(FILE)", tb,
-	       "1.00x", rb / 1024
-	printf "%-36s %8.3f %7.2fx %10.1f  %s\n", "stackcollapse-pstats FILE",
-	       tt, tt / tb, rt / 1024, tt < tb ? "PASS" : "FAIL"
+	printf "%-30s %8s %8s %8s %8s %9s\n", "command", "wall(s)", "x base",
+	       "cpu(s)", "x base", "RSS(MB)"
+	printf "%-30s %8.3f %8s %8.2f %8s %9.1f\n",
+	       "python: pstats.Stats(FILE)", tb, "1.00x", cb, "1.00x", rb / 1024
+	printf "%-30s %8.3f %7.2fx %8.2f %7.2fx %9.1f  %s\n",
+	       "stackcollapse-pstats FILE", tt, tt / tb, ct,
+	       (cb > 0 ? ct / cb : 0), rt / 1024, (tt < tb ? "PASS" : "FAIL")
 }'
