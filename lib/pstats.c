@@ -67,6 +67,10 @@ struct fg_pstats {
 	size_t nedges, edgecap;
 	struct index fidx, eidx;
 	struct fg_buf scratch;
+	/* during one add: key object -> function, as keys are shared */
+	const struct fg_mobj **kc_keys;
+	uint32_t *kc_vals;
+	size_t kc_mask, kc_n;
 };
 
 /* ---- the two indexes ---- */
@@ -295,6 +299,50 @@ key_func(struct fg_pstats *ps, const struct fg_mobj *k, char *why,
 	return func_get(ps, fid, line->u.i, nid);
 }
 
+/*
+ * key_func through a cache by object: Python 3 writes a caller's key
+ * tuple once and refers to it from every callers dict it appears in.
+ */
+static uint32_t
+key_func_cached(struct fg_pstats *ps, const struct fg_mobj *k, char *why,
+		size_t whysz)
+{
+	size_t i = fg_mix64((uintptr_t)k) & ps->kc_mask;
+	uint32_t f;
+
+	while (ps->kc_keys[i] != NULL) {
+		if (ps->kc_keys[i] == k)
+			return ps->kc_vals[i];
+		i = (i + 1) & ps->kc_mask;
+	}
+	f = key_func(ps, k, why, whysz);
+	if (f == NONE)
+		return f;
+	ps->kc_keys[i] = k;
+	ps->kc_vals[i] = f;
+	if (2 * ++ps->kc_n > ps->kc_mask) {
+		const struct fg_mobj **ok = ps->kc_keys;
+		uint32_t *ov = ps->kc_vals;
+		size_t om = ps->kc_mask, j;
+
+		ps->kc_mask = 2 * om + 1;
+		ps->kc_keys = fg_xcalloc(ps->kc_mask + 1, sizeof(*ok));
+		ps->kc_vals = fg_xmalloc((ps->kc_mask + 1) * sizeof(*ov));
+		for (j = 0; j <= om; j++) {
+			if (ok[j] == NULL)
+				continue;
+			i = fg_mix64((uintptr_t)ok[j]) & ps->kc_mask;
+			while (ps->kc_keys[i] != NULL)
+				i = (i + 1) & ps->kc_mask;
+			ps->kc_keys[i] = ok[j];
+			ps->kc_vals[i] = ov[j];
+		}
+		free(ok);
+		free(ov);
+	}
+	return f;
+}
+
 /* Checks one (key, value) entry without changing ps; why on failure. */
 static bool
 check_entry(const struct fg_mobj *val, char *why, size_t whysz)
@@ -383,8 +431,8 @@ add_entry(struct fg_pstats *ps, uint32_t fi, const struct fg_mobj *val,
 	for (k = 0; k < callers->u.seq.n; k += 2) {
 		const struct fg_mobj *cv = callers->u.seq.items[k + 1];
 		char why[8];
-		uint32_t ci = key_func(ps, callers->u.seq.items[k], why,
-				       sizeof(why));
+		uint32_t ci = key_func_cached(ps, callers->u.seq.items[k], why,
+					      sizeof(why));
 		struct edge *e;
 		bool isnew;
 		size_t j;
@@ -437,7 +485,7 @@ add_top(struct fg_pstats *ps, const struct fg_mobj *top, const char *name,
 		/* Validate all before touching ps, so a bad entry adds nothing. */
 		fi = NONE;
 		if (check_entry(val, why, sizeof(why)))
-			fi = key_func(ps, key, why, sizeof(why));
+			fi = key_func_cached(ps, key, why, sizeof(why));
 		if (fi == NONE) {
 			if (st->bad++ == 0)
 				fg_diag_set(&st->first_bad, name, 0, key->off + 1,
@@ -475,6 +523,10 @@ fg_pstats_add(struct fg_pstats *ps, const void *buf, size_t n,
 	int rc;
 
 	memset(st, 0, sizeof(*st));
+	ps->kc_mask = 1023;
+	ps->kc_n = 0;
+	ps->kc_keys = fg_xcalloc(ps->kc_mask + 1, sizeof(*ps->kc_keys));
+	ps->kc_vals = fg_xmalloc((ps->kc_mask + 1) * sizeof(*ps->kc_vals));
 	rc = fg_marshal_load(m, buf, n, &top, d);
 	if (rc < 0) {
 		if (d != NULL)
@@ -486,6 +538,10 @@ fg_pstats_add(struct fg_pstats *ps, const void *buf, size_t n,
 		rc = add_top(ps, top, name, strict, st, d);
 	}
 	fg_marshal_free(m);
+	free(ps->kc_keys);
+	free(ps->kc_vals);
+	ps->kc_keys = NULL;
+	ps->kc_vals = NULL;
 	return rc;
 }
 
@@ -1236,17 +1292,6 @@ frame_id(struct fg_pstats *ps, uint32_t fi, bool guessed,
 	return *slot;
 }
 
-/* Emission order by function (fake frames last), then index. */
-static int
-emit_cmp(const void *a, const void *b)
-{
-	const uint32_t *x = a, *y = b;
-
-	if (x[0] != y[0])
-		return x[0] < y[0] ? -1 : 1;
-	return x[1] < y[1] ? -1 : x[1] > y[1];
-}
-
 /*
  * Rounds the emissions to units (two-level apportionment) and adds them
  * to out. Returns FG_OK or FG_ERANGE.
@@ -1272,11 +1317,27 @@ emit_stacks(struct fg_pstats *ps, struct expander *x,
 	uint64_t target;
 	int rc = FG_OK;
 
-	for (i = 0; i < n; i++) {
-		ord[i][0] = x->emits[i].func;
-		ord[i][1] = (uint32_t)i;
+	/* by function (fake frames last), then emission: a counting sort */
+	{
+		size_t nb = ps->nfuncs + 2;
+		size_t *pos = fg_xcalloc(nb, sizeof(size_t));
+
+		for (i = 0; i < n; i++) {
+			uint32_t f = x->emits[i].func;
+
+			pos[(f == NONE ? ps->nfuncs : f) + 1]++;
+		}
+		for (i = 1; i < nb; i++)
+			pos[i] += pos[i - 1];
+		for (i = 0; i < n; i++) {
+			uint32_t f = x->emits[i].func;
+			size_t at = pos[f == NONE ? ps->nfuncs : f]++;
+
+			ord[at][0] = f;
+			ord[at][1] = (uint32_t)i;
+		}
+		free(pos);
 	}
-	qsort(ord, n, sizeof(*ord), emit_cmp);
 	gsum = fg_xmalloc((n ? n : 1) * sizeof(double));
 	gunits = fg_xmalloc((n ? n : 1) * sizeof(uint64_t));
 	gstart = fg_xmalloc((n + 1) * sizeof(size_t));
