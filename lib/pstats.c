@@ -45,6 +45,7 @@ struct func {
 	double cc, nc, tt, ct;
 	bool fake;
 	uint32_t frame, frame_guessed;	/* ids in the output symtab */
+	uint32_t scc;			/* after collapsing */
 };
 
 struct edge {
@@ -166,7 +167,7 @@ func_get(struct fg_pstats *ps, uint32_t file, int64_t line, uint32_t name)
 	f->file = file;
 	f->line = line;
 	f->name = name;
-	f->frame = f->frame_guessed = NONE;
+	f->frame = f->frame_guessed = f->scc = NONE;
 	{
 		size_t flen;
 		const char *fs = fg_symtab_str(ps->strs, file, &flen);
@@ -565,6 +566,27 @@ fg_pstats_func(const struct fg_pstats *ps, size_t i, struct fg_pstats_func *f)
 	f->ct = g->ct;
 	f->fake = g->fake;
 	f->frame = g->frame;
+	f->scc = g->scc;
+}
+
+size_t
+fg_pstats_edge_count(const struct fg_pstats *ps)
+{
+	return ps->nedges;
+}
+
+void
+fg_pstats_edge(const struct fg_pstats *ps, size_t i, struct fg_pstats_edge *e)
+{
+	const struct edge *g = &ps->edges[i];
+
+	e->caller = g->caller;
+	e->callee = g->callee;
+	e->nc = g->nc;
+	e->cc = g->cc;
+	e->tt = g->tt;
+	e->ct = g->ct;
+	e->counts = g->counts;
 }
 
 /* ---- the call graph ---- */
@@ -1549,11 +1571,13 @@ fg_pstats_collapse(struct fg_pstats *ps, const struct fg_pstats_opts *o,
 		add_emit(&x, NONE, NONE, fake_tt);
 	rc = emit_stacks(ps, &x, o, total, fake_tt, scale, decimals, out, res,
 			 d);
-	/* every function gets its frame name, for fg_pstats_func() */
-	for (i = 0; i < ps->nfuncs; i++)
+	/* every function gets its frame name and SCC, for fg_pstats_func() */
+	for (i = 0; i < ps->nfuncs; i++) {
+		ps->funcs[i].scc = g.scc[i];
 		if (!ps->funcs[i].fake)
 			frame_id(ps, (uint32_t)i, false, o,
 				 fg_stacks_symtab(out));
+	}
 
 	for (i = 0; i < x.nbfs; i++) {
 		free(x.bfs[i].order);

@@ -154,12 +154,26 @@ struct fg_pstats_func {
 	bool fake;		/* ('profile', 0, ...): profile's own frames */
 	/* after fg_pstats_collapse: the frame id, or UINT32_MAX if none */
 	uint32_t frame;
+	/* after fg_pstats_collapse: its SCC, UINT32_MAX for a fake frame */
+	uint32_t scc;
 };
 
 /* The number of functions; fg_pstats_func() fills *f for 0 .. n-1. */
 size_t fg_pstats_count(const struct fg_pstats *ps);
 void fg_pstats_func(const struct fg_pstats *ps, size_t i,
 		    struct fg_pstats_func *f);
+
+/* One caller->callee edge, as merged from the files. */
+struct fg_pstats_edge {
+	size_t caller, callee;	/* function indexes */
+	double nc, cc, tt, ct;
+	bool counts;		/* profile module: nc is all there is */
+};
+
+/* The number of edges; fg_pstats_edge() fills *e for 0 .. n-1. */
+size_t fg_pstats_edge_count(const struct fg_pstats *ps);
+void fg_pstats_edge(const struct fg_pstats *ps, size_t i,
+		    struct fg_pstats_edge *e);
 
 #ifdef __cplusplus
 }

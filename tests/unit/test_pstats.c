@@ -349,9 +349,79 @@ test_overflow(void **state)
 }
 
 /*
+ * Property 3 on one collapsed fixture: for each cProfile edge between
+ * different SCCs whose two functions have frames of their own, the time
+ * of the stacks in which the caller's frame is directly followed by the
+ * callee's is the edge's ct, to 1 unit per such stack and 20 more (for
+ * the stacks rounded to nothing). A profile with such edges must have
+ * some checked.
+ */
+static void
+check_edges(const char *name, const struct fg_pstats *ps,
+	    const struct fg_stacks *s, double scale, unsigned dec)
+{
+	const struct fg_symtab *syms = fg_stacks_symtab(s);
+	size_t nsyms = fg_symtab_count(syms), nf = fg_pstats_count(ps);
+	size_t ne = fg_pstats_edge_count(ps), i, j, checked = 0, timed = 0;
+	unsigned *owners = calloc(nsyms, sizeof(unsigned));
+	uint32_t *frame = malloc(nf * sizeof(uint32_t));
+	uint32_t *scc = malloc(nf * sizeof(uint32_t));
+
+	for (i = 0; i < nf; i++) {
+		struct fg_pstats_func f;
+
+		fg_pstats_func(ps, i, &f);
+		frame[i] = f.frame;
+		scc[i] = f.scc;
+		if (f.frame != UINT32_MAX)
+			owners[f.frame]++;
+	}
+	for (j = 0; j < ne; j++) {
+		struct fg_pstats_edge e;
+		double sum = 0;
+		size_t nstacks = 0;
+
+		fg_pstats_edge(ps, j, &e);
+		if (e.counts || scc[e.caller] == UINT32_MAX ||
+		    scc[e.callee] == UINT32_MAX ||
+		    scc[e.caller] == scc[e.callee])
+			continue;
+		timed++;
+		if (owners[frame[e.caller]] != 1 || owners[frame[e.callee]] != 1)
+			continue;
+		for (i = 0; i < fg_stacks_count(s); i++) {
+			size_t n, k;
+			const uint32_t *f = fg_stacks_frames(s, i, &n);
+			uint64_t u;
+
+			for (k = 0; k + 1 < n; k++)
+				if (f[k] == frame[e.caller] &&
+				    f[k + 1] == frame[e.callee])
+					break;
+			if (k + 1 >= n)
+				continue;
+			fg_count_to_units(&fg_stacks_counts(s, i)[0], dec, &u);
+			sum += (double)u;
+			nstacks++;
+		}
+		if (fabs(sum - e.ct * scale) > (double)nstacks + 20)
+			fail_msg("%s: edge %s -> %s: %.0f units in %zu stacks, ct %.3f",
+				 name, fg_symtab_str(syms, frame[e.caller], NULL),
+				 fg_symtab_str(syms, frame[e.callee], NULL), sum,
+				 nstacks, e.ct * scale);
+		checked++;
+	}
+	if (timed > 0 && checked == 0)
+		fail_msg("%s: no edge checked", name);
+	free(owners);
+	free(frame);
+	free(scc);
+}
+
+/*
  * The invariants on one fixture: the output total is total_tt (rounded
  * to 1 us) and each frame's self time is the tt of the functions that
- * have that frame, to 1 us per function.
+ * have that frame, to 1 us per function; edges keep their time.
  */
 static void
 check_invariants(const char *name)
@@ -471,6 +541,20 @@ check_invariants(const char *name)
 	free(self);
 	free(want);
 	free(nfun);
+	/*
+	 * Edges in nanoseconds: in microseconds, the many sub-unit stacks
+	 * of a widely shared callee round to nothing and leave the output.
+	 */
+	if (!inttimer) {
+		struct fg_symtab *syms2 = fg_symtab_new();
+		struct fg_stacks *s2 = fg_stacks_new(syms2, 1);
+
+		o.unit = FG_PSTATS_NS;
+		assert_int_equal(fg_pstats_collapse(ps, &o, s2, &res, &d), FG_OK);
+		check_edges(name, ps, s2, 1e9, 0);
+		fg_stacks_free(s2);
+		fg_symtab_free(syms2);
+	}
 	json_decref(ej);
 	fg_stacks_free(s);
 	fg_symtab_free(syms);
