@@ -1,0 +1,159 @@
+#!/bin/sh
+# pstats.sh - how fast, and in how much memory, stackcollapse-pstats
+# converts a big profile, against Python merely loading the same file
+# with `python -c "import pstats; pstats.Stats(FILE)"`.
+#
+# Generates once (cached under $BUILD/bench/, keyed by the parameters and
+# the generator's checksum) a pstats file by profiling a generated program
+# of NFUNCS functions (tests/bench/genpstats.py, with cProfile): about
+# NFUNCS functions and NFUNCS * (FANOUT + 1) edges. Then runs, RUNS times
+# each, interleaved:
+#
+#     $PYTHON -c "import pstats; pstats.Stats(FILE)"     the baseline
+#     stackcollapse-pstats FILE > /dev/null                the tool
+#
+# and prints the median wall time of each, the tool's time over the
+# baseline's, the median CPU time (user + system: less disturbed by other
+# load on the machine than wall time) and each one's peak RSS (the
+# largest of the runs). Target,
+# marked PASS or FAIL: the tool faster than the baseline. Before timing,
+# it checks once that the output total equals the profile's total time
+# (Python's total_tt, in microseconds). The script exits 0 whether or not
+# the target is met, non-zero only if a command fails.
+#
+# Environment: BUILD (build), RUNS (5), NFUNCS (20000), FANOUT (6),
+# LAYERS (25), SEED (1), PYTHON (python3). Python is needed only here, to
+# make the file and for the baseline: the tool never runs it.
+
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cd "$root"
+
+BUILD=${BUILD:-build}
+RUNS=${RUNS:-5}
+NFUNCS=${NFUNCS:-20000}
+FANOUT=${FANOUT:-6}
+LAYERS=${LAYERS:-25}
+SEED=${SEED:-1}
+PYTHON=${PYTHON:-python3}
+
+tool=$BUILD/stackcollapse-pstats
+if [ ! -x "$tool" ]; then
+	echo "pstats: $tool is missing; run make BUILD=$BUILD" >&2
+	exit 1
+fi
+if [ ! -x /usr/bin/time ]; then
+	echo "pstats: /usr/bin/time is missing (Debian package time)" >&2
+	exit 1
+fi
+if ! command -v "$PYTHON" >/dev/null 2>&1; then
+	echo "pstats: $PYTHON not found (set PYTHON)" >&2
+	exit 1
+fi
+case $RUNS in '' | *[!0-9]* | 0)
+	echo "pstats: RUNS must be a positive integer" >&2
+	exit 1 ;;
+esac
+
+cache=$BUILD/bench
+mkdir -p "$cache"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pstats-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+gensum=$(cksum <"$here/genpstats.py" | cut -d' ' -f1)
+pyver=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+key=n$NFUNCS-f$FANOUT-l$LAYERS-s$SEED-py$pyver-g$gensum
+big=$cache/pstats-$key.pstats
+if [ ! -s "$big" ]; then
+	echo "generating $big ..." >&2
+	"$PYTHON" "$here/genpstats.py" "$big.tmp" "$NFUNCS" "$FANOUT" \
+		"$LAYERS" "$SEED"
+	mv "$big.tmp" "$big"
+fi
+
+# What the file holds, and the check of the output total.
+info=$("$PYTHON" -c '
+import pstats, sys
+s = pstats.Stats(sys.argv[1])
+print(len(s.stats), sum(len(v[4]) for v in s.stats.values()),
+      "%.0f" % round(s.total_tt * 1e6))' "$big")
+nfuncs=$(echo "$info" | cut -d' ' -f1)
+nedges=$(echo "$info" | cut -d' ' -f2)
+want=$(echo "$info" | cut -d' ' -f3)
+"$tool" "$big" >"$tmp/out" 2>"$tmp/err"
+got=$(awk '{ s += $NF } END { printf "%.0f\n", s }' "$tmp/out")
+lines=$(wc -l <"$tmp/out" | tr -d ' ')
+outbytes=$(wc -c <"$tmp/out" | tr -d ' ')
+if [ "$got" != "$want" ]; then
+	echo "pstats: output total $got us, expected $want us" >&2
+	exit 1
+fi
+rm -f "$tmp/out"
+
+now() {
+	date +%s.%N
+}
+
+elapsed() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f\n", b - a }'
+}
+
+median() {
+	sort -n "$1" | awk '{ v[NR] = $1 }
+		END { if (NR % 2) printf "%.4f\n", v[(NR + 1) / 2];
+		      else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+cat "$big" >/dev/null
+: >"$tmp/base"
+: >"$tmp/tool"
+: >"$tmp/rss-base"
+: >"$tmp/rss-tool"
+: >"$tmp/cpu-base"
+: >"$tmp/cpu-tool"
+i=0
+while [ "$i" -lt "$RUNS" ]; do
+	t0=$(now)
+	/usr/bin/time -f '%M %U %S' -o "$tmp/rss1" "$PYTHON" -c \
+		'import pstats, sys; pstats.Stats(sys.argv[1])' "$big"
+	t1=$(now)
+	elapsed "$t0" "$t1" >>"$tmp/base"
+	tail -n 1 "$tmp/rss1" | cut -d' ' -f1 >>"$tmp/rss-base"
+	tail -n 1 "$tmp/rss1" | awk '{ print $2 + $3 }' >>"$tmp/cpu-base"
+
+	t0=$(now)
+	/usr/bin/time -f '%M %U %S' -o "$tmp/rss1" "$tool" "$big" \
+		>/dev/null 2>&1
+	t1=$(now)
+	elapsed "$t0" "$t1" >>"$tmp/tool"
+	tail -n 1 "$tmp/rss1" | cut -d' ' -f1 >>"$tmp/rss-tool"
+	tail -n 1 "$tmp/rss1" | awk '{ print $2 + $3 }' >>"$tmp/cpu-tool"
+	i=$((i + 1))
+done
+tb=$(median "$tmp/base")
+tt=$(median "$tmp/tool")
+cb=$(median "$tmp/cpu-base")
+ct=$(median "$tmp/cpu-tool")
+rb=$(sort -n "$tmp/rss-base" | tail -n 1)
+rt=$(sort -n "$tmp/rss-tool" | tail -n 1)
+size=$(wc -c <"$big" | tr -d ' ')
+
+awk -v nf="$nfuncs" -v ne="$nedges" -v size="$size" -v runs="$RUNS" \
+    -v lines="$lines" -v ob="$outbytes" -v tb="$tb" -v tt="$tt" \
+    -v rb="$rb" -v rt="$rt" -v cb="$cb" -v ct="$ct" \
+    -v py="$PYTHON $pyver" 'BEGIN {
+	printf "pstats: %d functions, %d edges, file %.1f MB; output %d stacks, " \
+	       "%.1f MB; median of %d runs\n", nf, ne, size / 1e6, lines,
+	       ob / 1e6, runs
+	printf "target: stackcollapse-pstats faster than %s loading the file\n", py
+	printf "%-30s %8s %8s %8s %8s %9s\n", "command", "wall(s)", "x base",
+	       "cpu(s)", "x base", "RSS(MB)"
+	printf "%-30s %8.3f %8s %8.2f %8s %9.1f\n",
+	       "python: pstats.Stats(FILE)", tb, "1.00x", cb, "1.00x", rb / 1024
+	printf "%-30s %8.3f %7.2fx %8.2f %7.2fx %9.1f  %s\n",
+	       "stackcollapse-pstats FILE", tt, tt / tb, ct,
+	       (cb > 0 ? ct / cb : 0), rt / 1024, (tt < tb ? "PASS" : "FAIL")
+}'
