@@ -1,7 +1,7 @@
 #!/bin/sh
 # Command-line behaviour the golden cases cannot express: what every tool
 # does when its output fails (a full disk, a closed pipe, an unwritable
-# -o path). Prints "ok"/"not ok" lines and ends with "N passed, N failed".
+# -o path, -o into a FIFO). Prints "ok"/"not ok" lines and ends with "N passed, N failed".
 
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,10 +31,32 @@ a=fixtures/folded/before.folded
 b=fixtures/folded/after.folded
 big=fixtures/perf/16-java-perfmap.folded.pl
 
-for tool in difffold flamegraph topfns; do
+# Each tool's inputs: two that work, a large one, and arguments that
+# fail (a malformed input under --strict).
+for tool in difffold flamegraph topfns stackcollapse-perf \
+    stackcollapse-pstats stackcollapse-pyspy stackcollapse-scalene; do
 	bin=$BUILD/$tool
 	args="$a $b"
 	bigargs="$big $big"
+	badargs="--strict fixtures/folded/malformed.folded $b"
+	case $tool in
+	stackcollapse-perf)
+		args=fixtures/perf/01-c-fp.txt
+		bigargs=fixtures/perf/16-java-perfmap.txt
+		badargs="--strict fixtures/perf/crafted/garbage.txt" ;;
+	stackcollapse-pstats)
+		args=fixtures/pstats/own-cprofile-py3.11.pstats
+		bigargs=fixtures/pstats/own-cprofile-py3.12.pstats
+		badargs="--strict fixtures/pstats/malformed.pstats" ;;
+	stackcollapse-pyspy)
+		args=fixtures/pyspy/raw-threads.txt
+		bigargs=fixtures/pyspy/speedscope-threads-idle.json
+		badargs="--strict fixtures/pyspy/raw-bad.txt" ;;
+	stackcollapse-scalene)
+		args=fixtures/scalene/real/crix-scraper.stacks-combined.v2.3.json
+		bigargs=$args
+		badargs="--strict fixtures/scalene/edge/malformed.json" ;;
+	esac
 
 	# A full disk on standard output: exit 1 and say so.
 	"$bin" $args >/dev/full 2>"$tmp/err"
@@ -57,7 +79,7 @@ for tool in difffold flamegraph topfns; do
 	# -o leaves no temporary file behind, on success or failure.
 	mkdir -p "$tmp/o-$tool"
 	"$bin" -o "$tmp/o-$tool/good" $args 2>"$tmp/err" &&
-		"$bin" -o "$tmp/o-$tool/bad" --strict fixtures/folded/malformed.folded "$b" 2>"$tmp/err"
+		"$bin" -o "$tmp/o-$tool/bad" $badargs 2>"$tmp/err"
 	[ "$(ls -A "$tmp/o-$tool")" = good ]
 	check $? "$tool: -o leaves only the finished file"
 

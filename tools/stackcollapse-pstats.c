@@ -20,7 +20,7 @@ static const char synopsis[] =
 	"usage: stackcollapse-pstats [-hV] [--mark-guessed] [--min-percent P]\n"
 	"                            [--no-lines] [--path base|full|relative=DIR]\n"
 	"                            [--strict] [--unit ns|us|ms|s] [-o file]\n"
-	"                            [file.pstats ...]\n";
+	"                            [transforms] [file.pstats ...]\n";
 
 static void
 usage(void)
@@ -45,7 +45,11 @@ usage(void)
 "      --strict           stop at the first malformed entry\n"
 "      --unit UNIT        ns, us (default), ms or s\n"
 "  -h, --help             print this help and exit\n"
-"  -V, --version          print the version and exit\n");
+"  -V, --version          print the version and exit\n"
+"\n"
+TOOL_COMMON_HELP
+"\n"
+"Example: stackcollapse-pstats run.pstats | flamegraph -o run.png\n");
 }
 
 /* Reads all of path (or standard input) into *buf; dies on failure. */
@@ -136,6 +140,7 @@ main(int argc, char **argv)
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "unit", required_argument, NULL, OPT_UNIT },
 		{ "version", no_argument, NULL, 'V' },
+		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct fg_pstats_opts po = FG_PSTATS_OPTS_INIT;
@@ -146,6 +151,7 @@ main(int argc, char **argv)
 	struct fg_pstats *ps;
 	struct fg_symtab *syms;
 	struct fg_stacks *s;
+	struct fg_filter *filter = NULL;
 	bool strict = false, bad = false;
 	int ch, i, nfiles, rc;
 	FILE *out;
@@ -181,6 +187,8 @@ main(int argc, char **argv)
 			po.unit = parse_unit(optarg);
 			break;
 		default:
+			if (tool_common_option(&filter, ch, optarg, synopsis))
+				break;
 			tool_bad_option(synopsis, ch, argv);
 		}
 	}
@@ -214,6 +222,10 @@ main(int argc, char **argv)
 		if (st.count_edges > 0)
 			tool_warn("%s: a profile-module file: per-caller times are estimated from call counts",
 				  name);
+		if (tool_verbose)
+			tool_warn("%s: %zu bytes, %zu malformed entr%s",
+				  name, buf.len, st.bad,
+				  st.bad == 1 ? "y" : "ies");
 	}
 	fg_buf_release(&buf);
 
@@ -225,6 +237,17 @@ main(int argc, char **argv)
 	if (res.raised)
 		tool_warn("too many call paths: contexts under %g %% of the total time were merged",
 			  res.merge_fraction * 100);
+	tool_filter_apply(filter, &s, 1, NULL);
+	if (tool_verbose) {
+		char t[FG_COUNT_BUFSZ];
+		struct fg_count c;
+
+		if (fg_stacks_total(s, 0, &c) == FG_OK) {
+			fg_count_format(&c, t);
+			tool_warn("output: %zu stacks, total %s",
+				  fg_stacks_count(s), t);
+		}
+	}
 
 	out = tool_output_open(output);
 	if (fg_folded_write(s, out) < 0) {
@@ -233,6 +256,7 @@ main(int argc, char **argv)
 	}
 	tool_output_close();
 
+	fg_filter_free(filter);
 	fg_stacks_free(s);
 	fg_symtab_free(syms);
 	fg_pstats_free(ps);
