@@ -93,6 +93,9 @@ picture java "perf, a Java program with a perf map" \
 picture c-diff "difffold of the C program, before and after a change" \
 	'$B/difffold fixtures/perf/01-c-fp.folded.pl fixtures/perf/01-c-fp.after.folded' \
 	'--title "C program: after vs before"'
+picture pstats "cProfile of a Python 3.12 workload, stacks rebuilt from pstats" \
+	'$B/stackcollapse-pstats fixtures/pstats/own-cprofile-py3.12.pstats' \
+	'--colors python --countname us --title "cProfile (stackcollapse-pstats)"'
 picture pyspy "py-spy speedscope recording, one root per thread" \
 	'$B/stackcollapse-pyspy -g function --path base fixtures/pyspy/speedscope-threads-idle.json' \
 	'--colors python --title "py-spy (speedscope)"'
