@@ -6,7 +6,9 @@
 #include <sys/mman.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -1503,7 +1505,13 @@ struct worker {
 	struct fg_perf_stats st;
 	struct fg_diag d;
 	int rc;
+	atomic_ullong *done;		/* bytes parsed by every worker */
+	atomic_int finished;		/* this worker has returned */
+	bool reporter;			/* runs on the caller's thread */
 };
+
+/* every worker adds to the shared byte count this often */
+#define PROGRESS_EVERY (1u << 20)
 
 static void
 drop_pages(const char *from, const char *to)
@@ -1525,9 +1533,11 @@ work(void *arg)
 	struct worker *w = arg;
 	struct fg_perf *p = fg_perf_new(w->stacks, w->name, w->o, &w->d);
 	const char *s = w->buf, *end = w->buf + w->n, *dropped = w->buf;
+	const char *counted = w->buf;
 
 	if (p == NULL) {
 		w->rc = FG_EINVAL;
+		atomic_store(&w->finished, 1);
 		return NULL;
 	}
 	if (w->ev != NULL) {
@@ -1548,12 +1558,43 @@ work(void *arg)
 			drop_pages(dropped, s);
 			dropped = s;
 		}
+		if (w->done != NULL && (size_t)(s - counted) >= PROGRESS_EVERY) {
+			unsigned long long all = atomic_fetch_add(
+				w->done, (unsigned long long)(s - counted)) +
+				(unsigned long long)(s - counted);
+
+			counted = s;
+			if (w->reporter)
+				w->o->progress(w->o->progress_ctx, all);
+		}
 	}
+	if (w->done != NULL)
+		atomic_fetch_add(w->done, (unsigned long long)(s - counted));
 	if (w->rc == FG_OK)
 		w->rc = fg_perf_finish(p, &w->d);
 	w->st = p->st;
 	fg_perf_free(p);
+	atomic_store(&w->finished, 1);
 	return NULL;
+}
+
+/* Reports progress while the workers 1 .. nw-1 finish. */
+static void
+wait_reporting(struct worker *w, unsigned nw, atomic_ullong *done,
+	       const struct fg_perf_opts *o)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	unsigned i;
+
+	for (;;) {
+		for (i = 1; i < nw && atomic_load(&w[i].finished); i++)
+			;
+		if (i == nw)
+			break;
+		o->progress(o->progress_ctx, atomic_load(done));
+		nanosleep(&ts, NULL);
+	}
+	o->progress(o->progress_ctx, atomic_load(done));
 }
 
 /* The start of the line after the one holding s (or end). */
@@ -1566,41 +1607,33 @@ next_line(const char *s, const char *end)
 }
 
 /*
- * A record boundary at or after pos: the start of a line that the parser
- * reads the same way whatever its state, ending any open record. That is
- * a line in column 0 that parses as a header or side-band line (the
- * parser tries those before anything else), or, in files of samples
- * without callchains, an indented header carrying its frame that follows
- * another such line (after which no frame line is pending). Returns end
- * if there is none before limit.
+ * A record boundary at or after pos: the start of a line, after a blank
+ * line, that parses as a header in column 0. A blank line ends any open
+ * record, so the parser is in the same state there whatever came before;
+ * a header right after it starts the next record. (Inputs without blank
+ * lines, such as samples without callchains, have no boundary and are
+ * parsed on one thread: a guess at their records could split one.)
+ * Returns end if there is none before limit.
  */
 static const char *
 boundary(const char *pos, const char *end, const char *limit)
 {
 	const char *line = next_line(pos, end);
-	bool prev_oneline = false;
+	bool prev_blank = false;
 	struct hdr h;
 
 	while (line < end && line < limit) {
 		const char *nl = memchr(line, '\n', (size_t)(end - line));
 		size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line);
-		bool oneline = false;
+		bool blank;
 
 		if (len > 0 && line[len - 1] == '\r')
 			len--;
-		if (len > 0 && !is_ws((unsigned char)line[0]) &&
-		    line[0] != '#') {
-			if (parse_header(line, len, &h))
-				return line;
-		} else if (len > 0 && !is_blank(line, len) &&
-			   !is_frame_line(line, len) &&
-			   parse_header(line, len, &h) && !h.sideband &&
-			   h.rest_len > 0 && is_frame_line(h.rest, h.rest_len)) {
-			if (prev_oneline)
-				return line;
-			oneline = true;
-		}
-		prev_oneline = oneline;
+		blank = is_blank(line, len);
+		if (prev_blank && len > 0 && !is_ws((unsigned char)line[0]) &&
+		    line[0] != '#' && parse_header(line, len, &h))
+			return line;
+		prev_blank = blank;
 		line = nl ? nl + 1 : end;
 	}
 	return end;
@@ -1691,7 +1724,10 @@ fg_perf_collapse_mem(const char *buf, size_t n, const char *name,
 	const char *end = buf + n, *start = buf;
 	unsigned nw = 0, i, started = 0;
 	unsigned long long lines = 0;
+	atomic_ullong done;
 	int rc = FG_OK;
+
+	atomic_init(&done, 0);
 
 	if (nthreads < 1)
 		nthreads = 1;
@@ -1722,6 +1758,9 @@ fg_perf_collapse_mem(const char *buf, size_t n, const char *name,
 		w[nw].drop_pages = (o->flags & FG_PERF_MMAPPED) != 0;
 		w[nw].syms = nw == 0 ? fg_stacks_symtab(dst) : fg_symtab_new();
 		w[nw].stacks = nw == 0 ? dst : fg_stacks_new(w[nw].syms, 1);
+		w[nw].done = o->progress != NULL ? &done : NULL;
+		w[nw].reporter = nw == 0;
+		atomic_init(&w[nw].finished, 0);
 		fg_diag_clear(&w[nw].d);
 		nw++;
 		start = stop;
@@ -1733,8 +1772,12 @@ fg_perf_collapse_mem(const char *buf, size_t n, const char *name,
 	}
 	/* this thread takes the first chunk, and any that did not start */
 	work(&w[0]);
-	for (i = started + 1; i < nw; i++)
+	for (i = started + 1; i < nw; i++) {
+		w[i].reporter = true;
 		work(&w[i]);
+	}
+	if (o->progress != NULL)
+		wait_reporting(w, nw, &done, o);
 	for (i = 1; i <= started; i++)
 		pthread_join(tids[i], NULL);
 

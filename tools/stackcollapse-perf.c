@@ -68,6 +68,12 @@ enum {
 
 static bool jobs_given;		/* -j was on the command line */
 
+static void
+mem_progress(void *ctx, unsigned long long bytes)
+{
+	tool_progress_update(bytes, 0, NULL);
+}
+
 static int
 collapse_one(const char *path, unsigned jobs, struct fg_stacks *s,
 	     struct fg_perf_opts *o, struct fg_perf_stats *st,
@@ -109,8 +115,13 @@ collapse_one(const char *path, unsigned jobs, struct fg_stacks *s,
 		if (!jobs_given && n / jobs < (4u << 20))
 			jobs = (unsigned)(n / (4u << 20)) + 1;
 		o->flags |= FG_PERF_MMAPPED;
+		tool_progress_begin(name, n);
+		if (tool_progress_active())
+			o->progress = mem_progress;
 		rc = fg_perf_collapse_mem(m ? m : "", n, name, jobs, s, o, st,
 					  d);
+		tool_progress_end();
+		o->progress = NULL;
 		o->flags &= ~(unsigned)FG_PERF_MMAPPED;
 		if (m != NULL)
 			munmap(m, n);

@@ -401,12 +401,19 @@ tool_progress_update(unsigned long long bytes, unsigned long long items,
 		snprintf(eta, sizeof(eta), ", %3.0f%%, ETA %.0f s",
 			 100.0 * (double)bytes / (double)progress.size,
 			 (double)(progress.size - bytes) / bps);
-	fprintf(stderr, "\r%s: %sB read, %s%s, %sB/s%s\033[K", tool_name,
+	fprintf(stderr, "\r%s: %sB read, %s%s%s%sB/s%s\033[K", tool_name,
 		human((double)bytes, b, sizeof(b)),
-		human((double)items, it, sizeof(it)), what,
+		what != NULL ? human((double)items, it, sizeof(it)) : "",
+		what != NULL ? what : "", what != NULL ? ", " : "",
 		human(bps, rate, sizeof(rate)), eta);
 	fflush(stderr);
 	progress.drawn = 1;
+}
+
+int
+tool_progress_active(void)
+{
+	return progress.on;
 }
 
 void

@@ -140,5 +140,7 @@ void tool_progress_begin(const char *path, unsigned long long size);
 void tool_progress_update(unsigned long long bytes, unsigned long long items,
 			  const char *what);
 void tool_progress_end(void);
+/* Whether tool_progress_begin() decided to draw (what is NULL: no items). */
+int tool_progress_active(void);
 
 #endif /* FG_TOOL_H */

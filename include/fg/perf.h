@@ -71,9 +71,17 @@ struct fg_perf_opts {
 	size_t nskip_after;
 	/* the CPython decoder's options, or NULL for none */
 	const struct fg_pyframe_opts *py;
+	/*
+	 * fg_perf_collapse_mem only: called now and then (at most every
+	 * 50 ms while the threads work, and every 1 MiB a thread parses)
+	 * with the bytes parsed so far, always from the calling thread.
+	 * NULL: none.
+	 */
+	void (*progress)(void *ctx, unsigned long long bytes);
+	void *progress_ctx;
 };
 
-#define FG_PERF_OPTS_INIT { 0, NULL, NULL, 0, NULL }
+#define FG_PERF_OPTS_INIT { 0, NULL, NULL, 0, NULL, NULL, NULL }
 
 /*
  * The most distinct events counted by name; more go to one bucket.

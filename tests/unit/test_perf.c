@@ -416,6 +416,58 @@ read_fixture(const char *path, size_t *n)
 }
 
 /* The same stacks, statistics and totals for any number of threads. */
+/* The progress callback's last report: every byte, and a rising count. */
+struct progress_seen {
+	unsigned long long last;
+	unsigned calls;
+	int backwards;
+};
+
+static void
+seen_progress(void *ctx, unsigned long long bytes)
+{
+	struct progress_seen *ps = ctx;
+
+	if (bytes < ps->last)
+		ps->backwards = 1;
+	ps->last = bytes;
+	ps->calls++;
+}
+
+static void
+test_progress(void **state)
+{
+	size_t n, k;
+	char *text = read_fixture("fixtures/perf/16-java-perfmap.txt", &n);
+	/* over 1 MiB a thread, so the workers report as they go */
+	size_t big = n * 40;
+	char *many = malloc(big + 1);
+	unsigned j;
+
+	assert_non_null(many);
+	for (k = 0; k < 40; k++)
+		memcpy(many + k * n, text, n);
+	many[big] = '\0';
+	for (j = 1; j <= 3; j++) {
+		struct fg_perf_opts o = FG_PERF_OPTS_INIT;
+		struct progress_seen ps = { 0, 0, 0 };
+		char *with, *without;
+
+		without = fold_n(many, big, &o, j, NULL, NULL);
+		o.progress = seen_progress;
+		o.progress_ctx = &ps;
+		with = fold_n(many, big, &o, j, NULL, NULL);
+		assert_string_equal(with, without);
+		assert_true(ps.calls > 0);
+		assert_false(ps.backwards);
+		assert_int_equal(ps.last, big);
+		free(with);
+		free(without);
+	}
+	free(many);
+	free(text);
+}
+
 static void
 test_threads_and_totals(void **state)
 {
@@ -505,6 +557,7 @@ main(void)
 		cmocka_unit_test(test_skip_after),
 		cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_threads_and_totals),
+		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_first_event),
 	};
 
