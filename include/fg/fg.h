@@ -10,6 +10,7 @@
 #include "fg/buf.h"
 #include "fg/count.h"
 #include "fg/error.h"
+#include "fg/filter.h"
 #include "fg/folded.h"
 #include "fg/intern.h"
 #include "fg/layout.h"
