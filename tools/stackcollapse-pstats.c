@@ -72,8 +72,13 @@ slurp(const char *path, const char *name, struct fg_buf *buf)
 	if (fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode) &&
 	    sb.st_size > 0 && (uintmax_t)sb.st_size < SIZE_MAX / 2)
 		fg_buf_grow(buf, (size_t)sb.st_size + 1);
-	while ((n = fread(tmp, 1, sizeof(tmp), fp)) > 0)
+	tool_progress_begin(name, S_ISREG(sb.st_mode) && sb.st_size > 0 ?
+			    (unsigned long long)sb.st_size : 0);
+	while ((n = fread(tmp, 1, sizeof(tmp), fp)) > 0) {
 		fg_buf_add(buf, tmp, n);
+		tool_progress_update(buf->len, 0, NULL);
+	}
+	tool_progress_end();
 	if (ferror(fp))
 		tool_die(TOOL_EXIT_FAIL, "%s: read error: %s", name,
 			 strerror(errno));
