@@ -69,10 +69,12 @@ const struct fg_count *fg_stacks_counts(const struct fg_stacks *s,
 struct fg_count *fg_stacks_counts_mut(struct fg_stacks *s, size_t idx);
 
 /*
- * Adds every stack of src, column src_col, into dst, column dst_col.
- * Both tables must share one symtab. Returns FG_OK, FG_EINVAL (different
- * symtabs or a column out of range) or FG_ERANGE (a count overflowed; dst
- * then holds part of src).
+ * Adds every stack of src, column src_col, into dst, column dst_col, in
+ * src's order (stacks new to dst are appended in that order). The tables
+ * may have different symtabs (say, filled on different threads): the
+ * names src's stacks use are then interned into dst's symtab. Returns
+ * FG_OK, FG_EINVAL (a column out of range) or FG_ERANGE (a count
+ * overflowed; dst then holds part of src).
  */
 int fg_stacks_merge(struct fg_stacks *dst, unsigned dst_col,
 		    const struct fg_stacks *src, unsigned src_col);
