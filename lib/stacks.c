@@ -687,3 +687,33 @@ fg_stacks_sorted(const struct fg_stacks *s)
 	free(so.rank_last);
 	return idx;
 }
+
+uint32_t *
+fg_stacks_sorted_by_rank(const struct fg_stacks *s, const uint32_t *rank)
+{
+	uint32_t *idx = fg_xreallocarray(NULL, s->n ? s->n : 1, sizeof(*idx));
+	size_t nsyms = fg_symtab_count(s->syms), i;
+	struct sorter so = { s, NULL, NULL };
+	uint32_t *r1;
+
+	for (i = 0; i < s->n; i++)
+		idx[i] = (uint32_t)i;
+	/* the same sort, with every token of a name ranked rank + 1 */
+	r1 = fg_xreallocarray(NULL, nsyms ? nsyms : 1, sizeof(*r1));
+	for (i = 0; i < nsyms; i++) {
+		if (rank[i] >= nsyms) {
+			free(r1);
+			free(idx);
+			return NULL;
+		}
+		r1[i] = rank[i] + 1;
+	}
+	so.rank_mid = so.rank_last = r1;
+	for (i = 1; i < s->n; i++)
+		if (rank_cmp(&so, (uint32_t)i - 1, (uint32_t)i, 0) > 0)
+			break;
+	if (i < s->n)
+		sort_all(&so, idx, s->n);
+	free(r1);
+	return idx;
+}

@@ -620,6 +620,85 @@ test_stacks_sorted_random(void **state)
 	}
 }
 
+/*
+ * fg_stacks_sorted_by_rank against a plain comparison of rank arrays
+ * (shorter prefix first), with ranks that reverse the ids, on random
+ * tables and on one already in order; bad ranks give NULL.
+ */
+static const uint32_t *by_rank;
+static const struct fg_stacks *by_rank_s;
+
+static int
+by_rank_cmp(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	size_t na, nb, i;
+	const uint32_t *fa = fg_stacks_frames(by_rank_s, a, &na);
+	const uint32_t *fb = fg_stacks_frames(by_rank_s, b, &nb);
+
+	for (i = 0; i < na && i < nb; i++)
+		if (fa[i] != fb[i])
+			return by_rank[fa[i]] < by_rank[fb[i]] ? -1 : 1;
+	return na < nb ? -1 : na > nb;
+}
+
+static void
+test_stacks_sorted_by_rank(void **state)
+{
+	static const size_t counts[] = { 0, 1, 2, 17, 1000, 20000 };
+	size_t r, i, n;
+
+	(void)state;
+	for (r = 0; r < sizeof(counts) / sizeof(counts[0]); r++) {
+		struct fg_symtab *t = fg_symtab_new();
+		struct fg_stacks *s = fg_stacks_new(t, 1);
+		struct fg_stacks *s2 = fg_stacks_new(t, 1);
+		uint32_t *rank, *order, *ref, *order2;
+		size_t nsyms;
+
+		random_stacks(s, counts[r], 6, 31 + r, 0);
+		n = fg_stacks_count(s);
+		nsyms = fg_symtab_count(t);
+		rank = malloc((nsyms ? nsyms : 1) * sizeof(*rank));
+		ref = malloc((n ? n : 1) * sizeof(*ref));
+		assert_non_null(rank);
+		assert_non_null(ref);
+		for (i = 0; i < nsyms; i++)
+			rank[i] = (uint32_t)(nsyms - 1 - i);
+		for (i = 0; i < n; i++)
+			ref[i] = (uint32_t)i;
+		by_rank = rank;
+		by_rank_s = s;
+		qsort(ref, n, sizeof(*ref), by_rank_cmp);
+		order = fg_stacks_sorted_by_rank(s, rank);
+		assert_non_null(order);
+		assert_true(n == 0 ||
+			    memcmp(order, ref, n * sizeof(*ref)) == 0);
+		/* the same stacks added in that order come out as added */
+		for (i = 0; i < n; i++) {
+			size_t k;
+			const uint32_t *f = fg_stacks_frames(s, order[i], &k);
+
+			fg_stacks_add(s2, f, k, 0, &one, NULL);
+		}
+		order2 = fg_stacks_sorted_by_rank(s2, rank);
+		assert_non_null(order2);
+		for (i = 0; i < n; i++)
+			assert_int_equal(order2[i], i);
+		if (nsyms > 0) {
+			rank[0] = (uint32_t)nsyms;
+			assert_null(fg_stacks_sorted_by_rank(s, rank));
+		}
+		free(order);
+		free(order2);
+		free(ref);
+		free(rank);
+		fg_stacks_free(s);
+		fg_stacks_free(s2);
+		fg_symtab_free(t);
+	}
+}
+
 /* Stacks added in sorted order (the fast path) come out the same. */
 static void
 test_stacks_sorted_presorted(void **state)
@@ -738,6 +817,7 @@ main(void)
 		cmocka_unit_test(test_stacks_sorted_small),
 		cmocka_unit_test(test_stacks_sorted_random),
 		cmocka_unit_test(test_stacks_sorted_presorted),
+		cmocka_unit_test(test_stacks_sorted_by_rank),
 		cmocka_unit_test(test_stacks_sorted_like_sort1),
 		cmocka_unit_test(test_stacks_sorted_empty),
 	};
