@@ -1674,43 +1674,6 @@ merge_stats(struct fg_perf_stats *a, const struct fg_perf_stats *b)
 	}
 }
 
-/* Adds every stack of src (another symtab) to dst. */
-static int
-merge_table(struct fg_stacks *dst, const struct fg_stacks *src)
-{
-	struct fg_symtab *ds = fg_stacks_symtab(dst);
-	const struct fg_symtab *ss = fg_stacks_symtab(src);
-	size_t nsym = fg_symtab_count(ss), i, j, n, cap = 0;
-	uint32_t *map = fg_xreallocarray(NULL, nsym ? nsym : 1,
-					 sizeof(*map));
-	uint32_t *ids = NULL;
-	int rc = FG_OK;
-
-	memset(map, 0xff, (nsym ? nsym : 1) * sizeof(*map));
-	for (i = 0; i < fg_stacks_count(src) && rc == FG_OK; i++) {
-		const uint32_t *f = fg_stacks_frames(src, i, &n);
-
-		if (n > cap) {
-			cap = n * 2;
-			ids = fg_xreallocarray(ids, cap, sizeof(*ids));
-		}
-		for (j = 0; j < n; j++) {
-			if (map[f[j]] == UINT32_MAX) {
-				size_t len;
-				const char *s = fg_symtab_str(ss, f[j], &len);
-
-				map[f[j]] = fg_intern(ds, s, len);
-			}
-			ids[j] = map[f[j]];
-		}
-		rc = fg_stacks_add(dst, ids, n, 0, &fg_stacks_counts(src, i)[0],
-				   NULL);
-	}
-	free(ids);
-	free(map);
-	return rc;
-}
-
 int
 fg_perf_collapse_mem(const char *buf, size_t n, const char *name,
 		     unsigned nthreads, struct fg_stacks *dst,
@@ -1798,7 +1761,7 @@ fg_perf_collapse_mem(const char *buf, size_t n, const char *name,
 			st->bad += w[i].st.bad;
 			merge_stats(st, &w[i].st);
 			if (rc == FG_OK)
-				rc = merge_table(dst, w[i].stacks);
+				rc = fg_stacks_merge(dst, 0, w[i].stacks, 0);
 			fg_stacks_free(w[i].stacks);
 			fg_symtab_free(w[i].syms);
 		}

@@ -4,6 +4,7 @@
  * stack from its text alone), and the sort that puts stacks in
  * folded-text order.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,26 +268,88 @@ fg_stacks_counts_mut(struct fg_stacks *s, size_t idx)
 	return &s->counts[idx * s->ncols];
 }
 
+/*
+ * The full text hash of every stack of s, by index: the low half is in
+ * the entry, the high half in the stack's slot.
+ */
+static uint64_t *
+full_hashes(const struct fg_stacks *s)
+{
+	uint64_t *h = fg_xreallocarray(NULL, s->n ? s->n : 1, sizeof(*h));
+	size_t j;
+
+	for (j = 0; j <= s->mask; j++) {
+		uint64_t v = s->slots[j];
+
+		if (v != 0)
+			h[(uint32_t)v - 1] = (v & 0xffffffff00000000ULL) |
+					     s->entries[(uint32_t)v - 1].hlo;
+	}
+	return h;
+}
+
+/*
+ * The stacks' hashes are of their text, the same in any table, so a
+ * merge reuses src's instead of joining and hashing each stack again;
+ * across symtabs, each name src uses is interned into dst's once and
+ * the frames are translated through that map.
+ */
 int
 fg_stacks_merge(struct fg_stacks *dst, unsigned dst_col,
 		const struct fg_stacks *src, unsigned src_col)
 {
-	size_t i;
-	int rc;
+	const bool same = dst->syms == src->syms;
+	uint32_t *map = NULL, *ids = NULL;
+	uint64_t *h;
+	size_t i, n = src->n, nsyms, cap = 0;
+	int rc = FG_OK;
 
-	if (dst->syms != src->syms || dst_col >= dst->ncols ||
-	    src_col >= src->ncols)
+	if (dst_col >= dst->ncols || src_col >= src->ncols)
 		return FG_EINVAL;
-	for (i = 0; i < src->n; i++) {
-		const struct fg_stack_entry *e = &src->entries[i];
-
-		rc = fg_stacks_add(dst, e->ids, e->n, dst_col,
-				   &src->counts[i * src->ncols + src_col],
-				   NULL);
-		if (rc < 0)
-			return rc;
+	h = full_hashes(src);
+	if (!same) {
+		nsyms = fg_symtab_count(src->syms);
+		map = fg_xreallocarray(NULL, nsyms ? nsyms : 1, sizeof(*map));
+		memset(map, 0xff, (nsyms ? nsyms : 1) * sizeof(*map));
 	}
-	return FG_OK;
+	for (i = 0; i < n && rc == FG_OK; i++) {
+		const struct fg_stack_entry *e = &src->entries[i];
+		struct key k = { e->ids, NULL, e->n };
+		size_t j, f, at;
+
+		if (!same) {
+			if (e->n > cap) {
+				cap = e->n;
+				ids = fg_xreallocarray(ids, cap, sizeof(*ids));
+			}
+			for (f = 0; f < e->n; f++) {
+				uint32_t id = e->ids[f];
+
+				if (map[id] == UINT32_MAX) {
+					size_t len;
+					const char *name =
+						fg_sym_name(src->syms, id, &len);
+
+					map[id] = fg_intern(dst->syms, name,
+							    len);
+				}
+				ids[f] = map[id];
+			}
+			k.ids = e->n > 0 ? ids : e->ids;
+		}
+		j = lookup(dst, &k, h[i]);
+		if (dst->slots[j] != 0)
+			at = (uint32_t)dst->slots[j] - 1;
+		else
+			at = fg_stacks_insert(dst, k.ids, e->n, h[i], j,
+					      e->plain);
+		rc = fg_count_add(&dst->counts[at * dst->ncols + dst_col],
+				  &src->counts[i * src->ncols + src_col]);
+	}
+	free(h);
+	free(map);
+	free(ids);
+	return rc < 0 ? FG_ERANGE : FG_OK;
 }
 
 int
@@ -622,5 +685,35 @@ fg_stacks_sorted(const struct fg_stacks *s)
 		sort_all(&so, idx, s->n);
 	free(so.rank_mid);
 	free(so.rank_last);
+	return idx;
+}
+
+uint32_t *
+fg_stacks_sorted_by_rank(const struct fg_stacks *s, const uint32_t *rank)
+{
+	uint32_t *idx = fg_xreallocarray(NULL, s->n ? s->n : 1, sizeof(*idx));
+	size_t nsyms = fg_symtab_count(s->syms), i;
+	struct sorter so = { s, NULL, NULL };
+	uint32_t *r1;
+
+	for (i = 0; i < s->n; i++)
+		idx[i] = (uint32_t)i;
+	/* the same sort, with every token of a name ranked rank + 1 */
+	r1 = fg_xreallocarray(NULL, nsyms ? nsyms : 1, sizeof(*r1));
+	for (i = 0; i < nsyms; i++) {
+		if (rank[i] >= nsyms) {
+			free(r1);
+			free(idx);
+			return NULL;
+		}
+		r1[i] = rank[i] + 1;
+	}
+	so.rank_mid = so.rank_last = r1;
+	for (i = 1; i < s->n; i++)
+		if (rank_cmp(&so, (uint32_t)i - 1, (uint32_t)i, 0) > 0)
+			break;
+	if (i < s->n)
+		sort_all(&so, idx, s->n);
+	free(r1);
 	return idx;
 }

@@ -82,26 +82,6 @@ id_cmp(const void *a, const void *b)
 	return name_cmp(sort_syms, *(const uint32_t *)a, *(const uint32_t *)b);
 }
 
-static const uint32_t *sort_rank;
-
-static int
-item_cmp(const void *pa, const void *pb)
-{
-	const struct item *a = pa, *b = pb;
-	uint32_t n = a->n < b->n ? a->n : b->n, i;
-
-	for (i = 0; i < n; i++) {
-		uint32_t x = a->ids[i], y = b->ids[i];
-
-		if (x != y) {
-			uint32_t rx = sort_rank[x], ry = sort_rank[y];
-
-			return rx < ry ? -1 : rx > ry;
-		}
-	}
-	return a->n < b->n ? -1 : a->n > b->n;
-}
-
 static uint32_t
 new_node(struct fg_tree *t)
 {
@@ -367,7 +347,7 @@ fg_tree_build(const struct fg_stacks *s, const struct fg_tree_opts *opts,
 	struct build b;
 	struct fg_tree *t;
 	size_t n = fg_stacks_count(s), i;
-	uint32_t *rank = NULL;
+	uint32_t *rank = NULL, *order = NULL;
 	int rc;
 
 	if (opts == NULL)
@@ -377,18 +357,19 @@ fg_tree_build(const struct fg_stacks *s, const struct fg_tree_opts *opts,
 	b.sorted = opts->sort != FG_TREE_SORT_INPUT;
 	b.min_count = opts->min_count;
 	b.items = fg_xreallocarray(NULL, n ? n : 1, sizeof(*b.items));
-	for (i = 0; i < n; i++) {
-		size_t len;
-
-		b.items[i].ids = fg_stacks_frames(s, i, &len);
-		b.items[i].n = (uint32_t)len;
-		b.items[i].idx = (uint32_t)i;
-	}
 	if (b.sorted) {
+		/* by name, frame by frame: fg_stacks' radix sort */
 		rank = name_ranks(fg_stacks_symtab(s));
-		sort_rank = rank;
-		qsort(b.items, n, sizeof(*b.items), item_cmp);
+		order = fg_stacks_sorted_by_rank(s, rank);
 	}
+	for (i = 0; i < n; i++) {
+		size_t len, k = order != NULL ? order[i] : i;
+
+		b.items[i].ids = fg_stacks_frames(s, k, &len);
+		b.items[i].n = (uint32_t)len;
+		b.items[i].idx = (uint32_t)k;
+	}
+	free(order);
 
 	t = fg_xcalloc(1, sizeof(*t));
 	t->syms = fg_stacks_symtab(s);

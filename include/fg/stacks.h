@@ -69,10 +69,12 @@ const struct fg_count *fg_stacks_counts(const struct fg_stacks *s,
 struct fg_count *fg_stacks_counts_mut(struct fg_stacks *s, size_t idx);
 
 /*
- * Adds every stack of src, column src_col, into dst, column dst_col.
- * Both tables must share one symtab. Returns FG_OK, FG_EINVAL (different
- * symtabs or a column out of range) or FG_ERANGE (a count overflowed; dst
- * then holds part of src).
+ * Adds every stack of src, column src_col, into dst, column dst_col, in
+ * src's order (stacks new to dst are appended in that order). The tables
+ * may have different symtabs (say, filled on different threads): the
+ * names src's stacks use are then interned into dst's symtab. Returns
+ * FG_OK, FG_EINVAL (a column out of range) or FG_ERANGE (a count
+ * overflowed; dst then holds part of src).
  */
 int fg_stacks_merge(struct fg_stacks *dst, unsigned dst_col,
 		    const struct fg_stacks *src, unsigned src_col);
@@ -89,6 +91,15 @@ int fg_stacks_total(const struct fg_stacks *s, unsigned col,
  * stack indexes in sorted order (see the top of this file).
  */
 uint32_t *fg_stacks_sorted(const struct fg_stacks *s);
+
+/*
+ * The indexes of all stacks ordered by their frames' ranks, frame by
+ * frame, a stack before every longer one it is a prefix of: rank gives
+ * each symtab id its place, as a name order would. rank must be a permutation of 0 .. fg_symtab_count() - 1 (else
+ * NULL is returned). The caller frees the array.
+ */
+uint32_t *fg_stacks_sorted_by_rank(const struct fg_stacks *s,
+				   const uint32_t *rank);
 
 /* Compares two stacks of the table in sorted order: <0, 0 or >0. */
 int fg_stacks_cmp(const struct fg_stacks *s, size_t a, size_t b);

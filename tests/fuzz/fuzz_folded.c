@@ -22,6 +22,9 @@
  *   - round trip: what fg_folded_write wrote reads back (strictly,
  *     with the table's number of counts) into the same stacks with the
  *     same counts, and writes out again byte for byte the same;
+ *   - merged (fg_stacks_merge) into an empty table, of a new symtab or
+ *     of its own, the read-back table writes the same bytes; sorted by
+ *     fg_stacks_sorted_by_rank with ids as ranks, it is in id order;
  *   - read twice into one table, every stack is found again and each
  *     count doubles; read with the hexadecimal rewrite as a frame map,
  *     stacks may merge but the total stays;
@@ -125,6 +128,70 @@ write_mem(const struct fg_stacks *s, char **buf, size_t *len)
 }
 
 /*
+ * Merging s (read back from buf) into an empty table of a new symtab,
+ * and into one of s's own, gives the same stacks in the same order: the
+ * same bytes written.
+ */
+static void
+check_merged(const struct fg_stacks *s, const char *buf, size_t len)
+{
+	unsigned ncols = fg_stacks_ncols(s), c;
+	struct fg_symtab *syms3 = fg_symtab_new();
+	struct fg_stacks *m[2];
+	char *out;
+	size_t olen, i;
+
+	m[0] = fg_stacks_new(syms3, ncols);
+	m[1] = fg_stacks_new(fg_stacks_symtab(s), ncols);
+	for (i = 0; i < 2; i++) {
+		for (c = 0; c < ncols; c++)
+			CHECK(fg_stacks_merge(m[i], c, s, c) == FG_OK);
+		CHECK(fg_stacks_count(m[i]) == fg_stacks_count(s));
+		write_mem(m[i], &out, &olen);
+		CHECK(olen == len && memcmp(out, buf, len) == 0);
+		free(out);
+		fg_stacks_free(m[i]);
+	}
+	fg_symtab_free(syms3);
+}
+
+/*
+ * fg_stacks_sorted_by_rank with the ids as ranks: a permutation, each
+ * stack before the next by the first differing id, or as its prefix.
+ */
+static void
+check_by_rank(const struct fg_stacks *s)
+{
+	size_t nsyms = fg_symtab_count(fg_stacks_symtab(s));
+	size_t n = fg_stacks_count(s), i, j, na, nb;
+	uint32_t *rank = malloc((nsyms ? nsyms : 1) * sizeof(*rank));
+	unsigned char *seen = calloc(n ? n : 1, 1);
+	uint32_t *order;
+
+	CHECK(rank != NULL && seen != NULL);
+	for (i = 0; i < nsyms; i++)
+		rank[i] = (uint32_t)i;
+	order = fg_stacks_sorted_by_rank(s, rank);
+	CHECK(order != NULL);
+	for (i = 0; i < n; i++) {
+		CHECK(order[i] < n && !seen[order[i]]);
+		seen[order[i]] = 1;
+		if (i > 0) {
+			const uint32_t *a = fg_stacks_frames(s, order[i - 1],
+							     &na);
+			const uint32_t *b = fg_stacks_frames(s, order[i], &nb);
+
+			for (j = 0; j < na && j < nb && a[j] == b[j]; j++)
+				;
+			CHECK(j < na && j < nb ? a[j] < b[j] : na < nb);
+		}
+	}
+	free(order);
+	free(seen);
+	free(rank);
+}
+
+/*
  * Writes s, reads that back with the table's number of counts, and checks
  * that the copy holds the same stacks with the same counts and writes out
  * the same bytes.
@@ -180,9 +247,11 @@ check_roundtrip(const struct fg_stacks *s)
 	}
 	write_mem(s2, &buf2, &len2);
 	CHECK(len2 == len && memcmp(buf, buf2, len) == 0);
+	free(buf2);
+	check_merged(s2, buf, len);
+	check_by_rank(s2);
 
 	free(ids);
-	free(buf2);
 	fg_lines_close(in);
 	free(buf);
 	fg_stacks_free(s2);

@@ -285,8 +285,9 @@ test_stacks_merge(void **state)
 	assert_int_equal(fg_stacks_count(a), 2);
 	assert_true(fg_stacks_counts(a, 0)[0].n == 20);
 
-	/* tables over different symtabs, columns out of range */
-	assert_int_equal(fg_stacks_merge(d, 0, x, 0), FG_EINVAL);
+	/* columns out of range (an empty table of another symtab is fine) */
+	assert_int_equal(fg_stacks_merge(d, 0, x, 0), FG_OK);
+	assert_int_equal(fg_stacks_count(d), 3);
 	assert_int_equal(fg_stacks_merge(d, 2, a, 0), FG_EINVAL);
 	assert_int_equal(fg_stacks_merge(d, 0, a, 1), FG_EINVAL);
 
@@ -299,6 +300,97 @@ test_stacks_merge(void **state)
 	fg_stacks_free(b);
 	fg_stacks_free(d);
 	fg_stacks_free(x);
+	fg_symtab_free(t);
+	fg_symtab_free(t2);
+}
+
+/*
+ * Merging a table of another symtab: names are translated (only those
+ * the stacks use are interned), names holding ';' and the empty stack
+ * keep their identity, new stacks come in src's order, and the result
+ * is the table fg_stacks_add would have built.
+ */
+static void
+test_stacks_merge_symtabs(void **state)
+{
+	static const char *const p[] = { "main", "parse", "lex" };
+	static const char *const r[] = { "lex", "main" };
+	static const char *const semi[] = { "a;b", "c" };
+	static const char *const plain[] = { "a", "b", "c" };
+	struct fg_symtab *t = fg_symtab_new(), *t2 = fg_symtab_new();
+	struct fg_stacks *d = fg_stacks_new(t, 2), *x = fg_stacks_new(t2, 1);
+	struct fg_stacks *ref = fg_stacks_new(t, 2);
+	struct fg_count v;
+	uint32_t ids[3], unused;
+	size_t i, n, nsyms;
+	const uint32_t *f;
+
+	(void)state;
+	/* d: main;parse;lex = 1 in column 0 */
+	ids_of(t, p, 3, ids);
+	v = cnt(1, 0);
+	assert_int_equal(fg_stacks_add(d, ids, 3, 0, &v, NULL), FG_OK);
+	assert_int_equal(fg_stacks_add(ref, ids, 3, 0, &v, NULL), FG_OK);
+	/* x, interned in another order: lex;main, a;b;c (2 frames), "" */
+	unused = fg_intern(t2, "unused", 6);
+	(void)unused;
+	ids_of(t2, r, 2, ids);
+	v = cnt(2, 0);
+	assert_int_equal(fg_stacks_add(x, ids, 2, 0, &v, NULL), FG_OK);
+	ids_of(t2, semi, 2, ids);
+	v = cnt(3, 500000000000000000ULL);
+	assert_int_equal(fg_stacks_add(x, ids, 2, 0, &v, NULL), FG_OK);
+	v = cnt(4, 0);
+	assert_int_equal(fg_stacks_add(x, ids, 0, 0, &v, NULL), FG_OK);
+	ids_of(t2, p, 3, ids);
+	v = cnt(5, 0);
+	assert_int_equal(fg_stacks_add(x, ids, 3, 0, &v, NULL), FG_OK);
+
+	nsyms = fg_symtab_count(t);
+	assert_int_equal(fg_stacks_merge(d, 1, x, 0), FG_OK);
+	/* a;b and c are new to t, "unused" is not interned */
+	assert_int_equal(fg_symtab_count(t), nsyms + 2);
+	assert_int_equal(fg_symtab_find(t, "unused", 6), UINT32_MAX);
+	assert_int_equal(fg_stacks_count(d), 4);
+
+	/* the reference, built by fg_stacks_add in t */
+	ids_of(t, r, 2, ids);
+	v = cnt(2, 0);
+	fg_stacks_add(ref, ids, 2, 1, &v, NULL);
+	ids_of(t, semi, 2, ids);
+	v = cnt(3, 500000000000000000ULL);
+	fg_stacks_add(ref, ids, 2, 1, &v, NULL);
+	v = cnt(4, 0);
+	fg_stacks_add(ref, ids, 0, 1, &v, NULL);
+	ids_of(t, p, 3, ids);
+	v = cnt(5, 0);
+	fg_stacks_add(ref, ids, 3, 1, &v, NULL);
+	assert_int_equal(fg_stacks_count(ref), 4);
+	for (i = 0; i < 4; i++) {
+		const uint32_t *g;
+		size_t m;
+
+		f = fg_stacks_frames(d, i, &n);
+		g = fg_stacks_frames(ref, i, &m);
+		assert_int_equal(n, m);
+		assert_true(m == 0 || memcmp(f, g, m * sizeof(*f)) == 0);
+		assert_int_equal(fg_count_cmp(&fg_stacks_counts(d, i)[0],
+					      &fg_stacks_counts(ref, i)[0]), 0);
+		assert_int_equal(fg_count_cmp(&fg_stacks_counts(d, i)[1],
+					      &fg_stacks_counts(ref, i)[1]), 0);
+		/* found again by its frames: its hash is the right one */
+		assert_int_equal(fg_stacks_find(d, g, m), i);
+	}
+	/* a;b;c as three frames has the same text, but is another stack */
+	ids_of(t, plain, 3, ids);
+	assert_int_equal(fg_stacks_find(d, ids, 3), SIZE_MAX);
+	v = cnt(1, 0);
+	assert_int_equal(fg_stacks_add(d, ids, 3, 0, &v, NULL), FG_OK);
+	assert_int_equal(fg_stacks_count(d), 5);
+
+	fg_stacks_free(d);
+	fg_stacks_free(x);
+	fg_stacks_free(ref);
 	fg_symtab_free(t);
 	fg_symtab_free(t2);
 }
@@ -528,6 +620,85 @@ test_stacks_sorted_random(void **state)
 	}
 }
 
+/*
+ * fg_stacks_sorted_by_rank against a plain comparison of rank arrays
+ * (shorter prefix first), with ranks that reverse the ids, on random
+ * tables and on one already in order; bad ranks give NULL.
+ */
+static const uint32_t *by_rank;
+static const struct fg_stacks *by_rank_s;
+
+static int
+by_rank_cmp(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	size_t na, nb, i;
+	const uint32_t *fa = fg_stacks_frames(by_rank_s, a, &na);
+	const uint32_t *fb = fg_stacks_frames(by_rank_s, b, &nb);
+
+	for (i = 0; i < na && i < nb; i++)
+		if (fa[i] != fb[i])
+			return by_rank[fa[i]] < by_rank[fb[i]] ? -1 : 1;
+	return na < nb ? -1 : na > nb;
+}
+
+static void
+test_stacks_sorted_by_rank(void **state)
+{
+	static const size_t counts[] = { 0, 1, 2, 17, 1000, 20000 };
+	size_t r, i, n;
+
+	(void)state;
+	for (r = 0; r < sizeof(counts) / sizeof(counts[0]); r++) {
+		struct fg_symtab *t = fg_symtab_new();
+		struct fg_stacks *s = fg_stacks_new(t, 1);
+		struct fg_stacks *s2 = fg_stacks_new(t, 1);
+		uint32_t *rank, *order, *ref, *order2;
+		size_t nsyms;
+
+		random_stacks(s, counts[r], 6, 31 + r, 0);
+		n = fg_stacks_count(s);
+		nsyms = fg_symtab_count(t);
+		rank = malloc((nsyms ? nsyms : 1) * sizeof(*rank));
+		ref = malloc((n ? n : 1) * sizeof(*ref));
+		assert_non_null(rank);
+		assert_non_null(ref);
+		for (i = 0; i < nsyms; i++)
+			rank[i] = (uint32_t)(nsyms - 1 - i);
+		for (i = 0; i < n; i++)
+			ref[i] = (uint32_t)i;
+		by_rank = rank;
+		by_rank_s = s;
+		qsort(ref, n, sizeof(*ref), by_rank_cmp);
+		order = fg_stacks_sorted_by_rank(s, rank);
+		assert_non_null(order);
+		assert_true(n == 0 ||
+			    memcmp(order, ref, n * sizeof(*ref)) == 0);
+		/* the same stacks added in that order come out as added */
+		for (i = 0; i < n; i++) {
+			size_t k;
+			const uint32_t *f = fg_stacks_frames(s, order[i], &k);
+
+			fg_stacks_add(s2, f, k, 0, &one, NULL);
+		}
+		order2 = fg_stacks_sorted_by_rank(s2, rank);
+		assert_non_null(order2);
+		for (i = 0; i < n; i++)
+			assert_int_equal(order2[i], i);
+		if (nsyms > 0) {
+			rank[0] = (uint32_t)nsyms;
+			assert_null(fg_stacks_sorted_by_rank(s, rank));
+		}
+		free(order);
+		free(order2);
+		free(ref);
+		free(rank);
+		fg_stacks_free(s);
+		fg_stacks_free(s2);
+		fg_symtab_free(t);
+	}
+}
+
 /* Stacks added in sorted order (the fast path) come out the same. */
 static void
 test_stacks_sorted_presorted(void **state)
@@ -641,10 +812,12 @@ main(void)
 		cmocka_unit_test(test_stacks_overflow),
 		cmocka_unit_test(test_stacks_total),
 		cmocka_unit_test(test_stacks_merge),
+		cmocka_unit_test(test_stacks_merge_symtabs),
 		cmocka_unit_test(test_stacks_many),
 		cmocka_unit_test(test_stacks_sorted_small),
 		cmocka_unit_test(test_stacks_sorted_random),
 		cmocka_unit_test(test_stacks_sorted_presorted),
+		cmocka_unit_test(test_stacks_sorted_by_rank),
 		cmocka_unit_test(test_stacks_sorted_like_sort1),
 		cmocka_unit_test(test_stacks_sorted_empty),
 	};
