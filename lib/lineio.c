@@ -190,6 +190,26 @@ fg_lines_bytes(const struct fg_lines *l)
 	return l->bytes;
 }
 
+static fg_read_progress_fn read_progress_fn;
+static void *read_progress_ctx;
+static unsigned long long read_progress_bytes;
+
+void
+fg_read_progress_set(fg_read_progress_fn fn, void *ctx)
+{
+	read_progress_fn = fn;
+	read_progress_ctx = ctx;
+	read_progress_bytes = 0;
+}
+
+void
+fg_read_progress(size_t n)
+{
+	read_progress_bytes += n;
+	if (read_progress_fn != NULL)
+		read_progress_fn(read_progress_ctx, read_progress_bytes);
+}
+
 void
 fg_lines_set_progress(struct fg_lines *l, fg_lines_progress_fn fn, void *ctx)
 {

@@ -520,6 +520,7 @@ fg_scalene_load(const char *path, struct fg_diag *d)
 		}
 		eof = r == 0;
 		have += (size_t)r;
+		fg_read_progress((size_t)r);
 		used = compact_chunk(&z, chunk, have, eof);
 		/* what is left is a token's first few bytes: keep them */
 		memmove(chunk, chunk + used, have - used);

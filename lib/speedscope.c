@@ -15,6 +15,7 @@
 
 #include "fg/buf.h"
 #include "fg/intern.h"
+#include "fg/lineio.h"
 #include "fg/speedscope.h"
 #include "fg/stacks.h"
 #include "internal.h"
@@ -213,6 +214,7 @@ refill(struct jw *w)
 		w->eof = true;
 		return 0;
 	}
+	fg_read_progress((size_t)r);
 	w->n += (size_t)r;
 	return 1;
 }

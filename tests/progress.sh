@@ -90,5 +90,28 @@ else
 	nok "--progress goes to standard error only"
 fi
 
+# the whole-file readers (py-spy JSON, Scalene JSON, pstats) report
+# through the library's read hook: a slow pipe draws, and the output is
+# what the same input gives without --progress
+slow() {
+	head -c 300000 "$1"
+	sleep 0.3
+	tail -c +300001 "$1"
+}
+for c in "stackcollapse-pyspy fixtures/pyspy/voronoi-pp.py-spy-0.4.1.py311.speedscope.json" \
+    "stackcollapse-scalene fixtures/scalene/real/crix-scraper.stacks-combined.v2.3.json"; do
+	set -- $c
+	slow "$2" | "$bin/$1" --progress >"$tmp/slow.out" 2>"$tmp/slow.err"
+	"$bin/$1" "$2" >"$tmp/slow.want" 2>/dev/null
+	if grep -q "^${cr}$1: .*B read, .*B/s" "$tmp/slow.err" &&
+	    grep -q "${cr}${esc}\[K\$" "$tmp/slow.err" &&
+	    cmp -s "$tmp/slow.out" "$tmp/slow.want"; then
+		ok "$1 --progress on a slow JSON input draws and erases"
+	else
+		nok "$1 --progress on a slow JSON input draws and erases"
+		cat -v "$tmp/slow.err" | sed 's/^/#   /'
+	fi
+done
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -285,7 +285,10 @@ read_input(struct run *r, const char *arg)
 		fg_lines_close(in);
 		return;
 	}
+	tool_progress_fd(fd, name);
+	fg_read_progress(nhead);	/* what was read to recognise it */
 	read_json(r, kind, fd, head, nhead, name);
+	tool_progress_end();
 	if (path != NULL)
 		close(fd);
 }

@@ -3,12 +3,14 @@
  * metric at a time (CPU, its Python, native and system parts, memory,
  * copy volume, GPU).
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fg/fg.h"
 #include "tool.h"
@@ -92,7 +94,17 @@ collapse_file(const char *path, const struct fg_scalene_opts *o,
 	struct fg_scalene *p;
 	int rc;
 
+	if (path == NULL || strcmp(path, "-") == 0) {
+		tool_progress_fd(STDIN_FILENO, FG_LINES_STDIN_NAME);
+	} else {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+		tool_progress_fd(fd, path);	/* fd -1: size unknown */
+		if (fd >= 0)
+			close(fd);
+	}
 	p = fg_scalene_load(path, &d);
+	tool_progress_end();
 	if (p == NULL)
 		tool_die_diag(&d);
 	rc = fg_scalene_collapse(p, o, s, &st, &d);

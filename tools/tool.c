@@ -416,9 +416,27 @@ tool_progress_active(void)
 	return progress.on;
 }
 
+static void
+read_hook(void *ctx, unsigned long long bytes)
+{
+	tool_progress_update(bytes, 0, NULL);
+}
+
+void
+tool_progress_fd(int fd, const char *name)
+{
+	struct stat sb;
+
+	tool_progress_begin(name, fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ?
+			    (unsigned long long)sb.st_size : 0);
+	if (progress.on)
+		fg_read_progress_set(read_hook, NULL);
+}
+
 void
 tool_progress_end(void)
 {
+	fg_read_progress_set(NULL, NULL);
 	if (progress.drawn) {
 		fputs("\r\033[K", stderr);
 		fflush(stderr);

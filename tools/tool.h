@@ -143,4 +143,12 @@ void tool_progress_end(void);
 /* Whether tool_progress_begin() decided to draw (what is NULL: no items). */
 int tool_progress_active(void);
 
+/*
+ * Progress for a reader that reads a whole file through the library's
+ * read hook (fg_read_progress_set): tool_progress_fd() starts it for the
+ * open descriptor fd (its size when it is a regular file), and
+ * tool_progress_end() also removes the hook.
+ */
+void tool_progress_fd(int fd, const char *name);
+
 #endif /* FG_TOOL_H */

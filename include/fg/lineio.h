@@ -63,6 +63,18 @@ typedef void (*fg_lines_progress_fn)(void *ctx, const struct fg_lines *l);
 void fg_lines_set_progress(struct fg_lines *l, fg_lines_progress_fn fn,
 			   void *ctx);
 
+/*
+ * Progress of the readers that read a whole file at once instead of line
+ * by line (the Scalene and speedscope/Chrome JSON readers): a hook for
+ * the whole process, as fg_set_oom_handler is. fg_read_progress_set()
+ * sets fn (NULL: none) and starts the count at 0; those readers call
+ * fg_read_progress() after each read with the bytes it returned, and fn
+ * gets the bytes read since the hook was set.
+ */
+typedef void (*fg_read_progress_fn)(void *ctx, unsigned long long bytes);
+void fg_read_progress_set(fg_read_progress_fn fn, void *ctx);
+void fg_read_progress(size_t n);
+
 /* Closes the file (not a descriptor it was given) and frees l. */
 void fg_lines_close(struct fg_lines *l);
 
