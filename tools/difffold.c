@@ -181,7 +181,6 @@ main(int argc, char **argv)
 	struct fg_stacks *s;
 	struct fg_diag d = FG_DIAG_INIT;
 	uint32_t *order;
-	FILE *out;
 	int ch;
 
 	tool_init("difffold");
@@ -242,25 +241,8 @@ main(int argc, char **argv)
 	order = fg_stacks_sorted(s);
 	if (norm)
 		normalize(s, order, &st1, &st2);
-	if (tool_verbose) {
-		char t1[FG_COUNT_BUFSZ], t2[FG_COUNT_BUFSZ];
-		struct fg_count c1, c2;
-
-		if (fg_stacks_total(s, 0, &c1) == FG_OK &&
-		    fg_stacks_total(s, 1, &c2) == FG_OK) {
-			fg_count_format(&c1, t1);
-			fg_count_format(&c2, t2);
-			tool_warn("output: %zu stacks, totals %s %s",
-				  fg_stacks_count(s), t1, t2);
-		}
-	}
-	out = tool_output_open(output);
-	if (fg_folded_write_sorted(s, order, out) < 0) {
-		/* tool_output_close reports the error and removes -o's file */
-		tool_output_close();
-		tool_die(TOOL_EXIT_FAIL, "write error");
-	}
-	tool_output_close();
+	tool_verbose_summary(s);
+	tool_write_folded(output, s, order);
 
 	free(order);
 	if (strip) {

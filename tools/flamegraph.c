@@ -350,6 +350,9 @@ width_total(const struct fg_stacks *s, bool diff, enum fg_tree_width wm)
 	return t;
 }
 
+static const char *const sort_names[] = { "alpha", "weight" };
+static const char *const width_names[] = { "after", "before", "max" };
+
 int
 main(int argc, char **argv)
 {
@@ -520,14 +523,10 @@ main(int argc, char **argv)
 			no_sort = true;
 			break;
 		case OPT_SORT:
-			if (strcmp(optarg, "alpha") == 0)
-				to.sort = FG_TREE_SORT_ALPHA;
-			else if (strcmp(optarg, "weight") == 0)
-				to.sort = FG_TREE_SORT_WEIGHT;
-			else
-				tool_usage_error(synopsis,
-						 "--sort takes alpha or weight: '%s'",
-						 optarg);
+			/* in the order of enum fg_tree_sort */
+			to.sort = (enum fg_tree_sort)
+				tool_choice(synopsis, optarg, sort_names, 2,
+					    "--sort takes alpha or weight: '%s'");
 			sort_given = true;
 			break;
 		case OPT_BASE:
@@ -600,16 +599,10 @@ main(int argc, char **argv)
 			so.negate = true;
 			break;
 		case OPT_DIFF_WIDTH:
-			if (strcmp(optarg, "after") == 0)
-				to.width = FG_TREE_WIDTH_AFTER;
-			else if (strcmp(optarg, "before") == 0)
-				to.width = FG_TREE_WIDTH_BEFORE;
-			else if (strcmp(optarg, "max") == 0)
-				to.width = FG_TREE_WIDTH_MAX;
-			else
-				tool_usage_error(synopsis,
-						 "--diff-width takes after, before or max: '%s'",
-						 optarg);
+			/* in the order of enum fg_tree_width */
+			to.width = (enum fg_tree_width)
+				tool_choice(synopsis, optarg, width_names, 3,
+					    "--diff-width takes after, before or max: '%s'");
 			diff_width = true;
 			break;
 		case OPT_DIFF_THRESHOLD:

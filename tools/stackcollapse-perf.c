@@ -221,6 +221,8 @@ parse_jobs(const char *s)
 	return (unsigned)v;
 }
 
+static const char *const py_paths[] = { "base", "full" };
+
 int
 main(int argc, char **argv)
 {
@@ -258,7 +260,7 @@ main(int argc, char **argv)
 	const char **skip = NULL, **glue = NULL;
 	size_t nskip = 0, nglue = 0;
 	bool python = false, nopython = false, pyopt = false;
-	bool warned_py = false, any_bad = false, stdin_seen = false;
+	bool warned_py = false, any_bad = false;
 	bool user_event;
 	const char *output = NULL;
 	char chosen[128];
@@ -268,7 +270,6 @@ main(int argc, char **argv)
 	struct fg_stacks *s;
 	struct fg_filter *filter = NULL;
 	struct fg_diag d = FG_DIAG_INIT;
-	FILE *out;
 	int ch, i, nfiles;
 
 	tool_init("stackcollapse-perf");
@@ -340,14 +341,10 @@ main(int argc, char **argv)
 			nopython = true;
 			break;
 		case OPT_PYPATH:
-			if (strcmp(optarg, "base") == 0)
-				py.path = FG_PY_PATH_BASE;
-			else if (strcmp(optarg, "full") == 0)
-				py.path = FG_PY_PATH_FULL;
-			else
-				tool_usage_error(synopsis,
-						 "--py-path must be 'base' or 'full', not '%s'",
-						 optarg);
+			/* in the order of enum fg_py_path */
+			py.path = (enum fg_py_path)
+				tool_choice(synopsis, optarg, py_paths, 2,
+					    "--py-path must be 'base' or 'full', not '%s'");
 			pyopt = true;
 			break;
 		case OPT_PYGLUE:
@@ -387,14 +384,7 @@ main(int argc, char **argv)
 	o.nskip_after = nskip;
 	argc -= optind;
 	argv += optind;
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-") == 0) {
-			if (stdin_seen)
-				tool_usage_error(synopsis,
-						 "standard input can be read only once");
-			stdin_seen = true;
-		}
-	}
+	tool_stdin_once(synopsis, argc, argv);
 
 	/* a bad --py-glue pattern is a usage error, found before reading */
 	{
@@ -450,22 +440,8 @@ main(int argc, char **argv)
 	}
 
 	tool_filter_apply(filter, &s, 1, NULL);
-	if (tool_verbose) {
-		char t[FG_COUNT_BUFSZ];
-		struct fg_count c;
-
-		if (fg_stacks_total(s, 0, &c) == FG_OK) {
-			fg_count_format(&c, t);
-			tool_warn("output: %zu stacks, total %s",
-				  fg_stacks_count(s), t);
-		}
-	}
-	out = tool_output_open(output);
-	if (fg_folded_write(s, out) < 0) {
-		tool_output_close();
-		tool_die(TOOL_EXIT_FAIL, "write error");
-	}
-	tool_output_close();
+	tool_verbose_summary(s);
+	tool_write_folded(output, s, NULL);
 	fg_filter_free(filter);
 	fg_stacks_free(s);
 	fg_symtab_free(syms);

@@ -159,7 +159,6 @@ main(int argc, char **argv)
 	struct fg_filter *filter = NULL;
 	bool strict = false, bad = false;
 	int ch, i, nfiles, rc;
-	FILE *out;
 
 	tool_init("stackcollapse-pstats");
 	while ((ch = getopt_long(argc, argv, ":ho:V", longopts, NULL)) != -1) {
@@ -200,10 +199,7 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	nfiles = argc > 0 ? argc : 1;
-	for (i = 0, ch = 0; i < argc; i++)
-		if (strcmp(argv[i], "-") == 0 && ch++ > 0)
-			tool_usage_error(synopsis,
-					 "standard input can be read only once");
+	tool_stdin_once(synopsis, argc, argv);
 
 	ps = fg_pstats_new();
 	for (i = 0; i < nfiles; i++) {
@@ -243,23 +239,8 @@ main(int argc, char **argv)
 		tool_warn("too many call paths: contexts under %g %% of the total time were merged",
 			  res.merge_fraction * 100);
 	tool_filter_apply(filter, &s, 1, NULL);
-	if (tool_verbose) {
-		char t[FG_COUNT_BUFSZ];
-		struct fg_count c;
-
-		if (fg_stacks_total(s, 0, &c) == FG_OK) {
-			fg_count_format(&c, t);
-			tool_warn("output: %zu stacks, total %s",
-				  fg_stacks_count(s), t);
-		}
-	}
-
-	out = tool_output_open(output);
-	if (fg_folded_write(s, out) < 0) {
-		tool_output_close();
-		tool_die(TOOL_EXIT_FAIL, "write error");
-	}
-	tool_output_close();
+	tool_verbose_summary(s);
+	tool_write_folded(output, s, NULL);
 
 	fg_filter_free(filter);
 	fg_stacks_free(s);

@@ -293,18 +293,6 @@ read_input(struct run *r, const char *arg)
 		close(fd);
 }
 
-static int
-parse_choice(const char *arg, const char *const *names, size_t n,
-	     const char *what)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(arg, names[i]) == 0)
-			return (int)i;
-	tool_usage_error(synopsis, "invalid %s '%s'", what, arg);
-}
-
 enum {
 	OPT_DROP_EMPTY = 256,
 	OPT_INPUT,
@@ -348,8 +336,7 @@ main(int argc, char **argv)
 	struct fg_symtab *syms;
 	struct fg_stacks *s;
 	struct fg_filter *filter = NULL;
-	FILE *out;
-	int ch, i, nstdin;
+	int ch, i;
 
 	memset(&r, 0, sizeof(r));
 	tool_init("stackcollapse-pyspy");
@@ -360,15 +347,17 @@ main(int argc, char **argv)
 			break;
 		case 'g':
 			o.granularity = (enum fg_pyspy_granularity)
-				parse_choice(optarg, grans, 3, "granularity");
+				tool_choice(synopsis, optarg, grans, 3,
+					    "invalid granularity '%s'");
 			break;
 		case 'h':
 			usage();
 			tool_output_close();
 			return TOOL_EXIT_OK;
 		case OPT_INPUT:
-			r.input = (enum input)(1 + parse_choice(optarg, inputs,
-								3, "input format"));
+			r.input = (enum input)(1 + tool_choice(synopsis, optarg,
+							       inputs, 3,
+							       "invalid input format '%s'"));
 			break;
 		case OPT_MERGE_THREADS:
 			o.merge_threads = true;
@@ -407,7 +396,8 @@ main(int argc, char **argv)
 		case OPT_UNIT:
 			r.unit = (enum fg_speedscope_unit)
 				(FG_UNIT_SAMPLES +
-				 parse_choice(optarg, units, 4, "unit"));
+				 tool_choice(synopsis, optarg, units, 4,
+					     "invalid unit '%s'"));
 			break;
 		case 'v':
 			tool_verbose = 1;
@@ -423,10 +413,7 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	r.verbose = tool_verbose;
-	for (i = 0, nstdin = 0; i < argc; i++)
-		if (strcmp(argv[i], "-") == 0 && ++nstdin > 1)
-			tool_usage_error(synopsis,
-					 "standard input can be read only once");
+	tool_stdin_once(synopsis, argc, argv);
 
 	syms = fg_symtab_new();
 	s = fg_stacks_new(syms, 1);
@@ -439,12 +426,7 @@ main(int argc, char **argv)
 		read_input(&r, argv[i]);
 	tool_filter_apply(filter, &s, 1, NULL);
 
-	out = tool_output_open(output);
-	if (fg_folded_write(s, out) < 0) {
-		tool_output_close();
-		tool_die(TOOL_EXIT_FAIL, "write error");
-	}
-	tool_output_close();
+	tool_write_folded(output, s, NULL);
 
 	fg_pyspy_free(r.p);
 	fg_filter_free(filter);

@@ -151,4 +151,33 @@ int tool_progress_active(void);
  */
 void tool_progress_fd(int fd, const char *name);
 
+/*
+ * Writes the folded table s to path (standard output when NULL or "-")
+ * through tool_output_open() and tool_output_close(), in the order given
+ * (an fg_stacks_sorted() array) or, when order is NULL, in table order.
+ * A write error removes -o's file and exits 1.
+ */
+void tool_write_folded(const char *path, const struct fg_stacks *s,
+		       const uint32_t *order);
+
+/*
+ * With --verbose, says on standard error what is written:
+ * "output: N stacks, total T" ("totals T1 T2" for several columns).
+ */
+void tool_verbose_summary(const struct fg_stacks *s);
+
+/*
+ * Returns the index of arg among names[0..n-1]. Anything else is a usage
+ * error (exit 2) worded by msg, a format with one %s for arg.
+ */
+int tool_choice(const char *synopsis, const char *arg,
+		const char *const *names, size_t n, const char *msg)
+	__attribute__((format(printf, 5, 0)));
+
+/*
+ * Standard input can be read only once: more than one "-" among the
+ * argc operands in argv is a usage error (exit 2).
+ */
+void tool_stdin_once(const char *synopsis, int argc, char *const *argv);
+
 #endif /* FG_TOOL_H */

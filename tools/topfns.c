@@ -1060,17 +1060,6 @@ parse_num(const char *s, const char *what)
 	return v;
 }
 
-static int
-pick(const char *s, const char *const *names, size_t n, const char *what)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(s, names[i]) == 0)
-			return (int)i;
-	tool_usage_error(synopsis, "invalid %s '%s'", what, s);
-}
-
 static const char *const by_names[] = { "function", "file", "module",
 					"frame" };
 
@@ -1127,12 +1116,14 @@ main(int argc, char **argv)
 				 NULL)) != -1) {
 		switch (ch) {
 		case 'b':
-			o.by = (enum fg_top_by)pick(optarg, by_names, 4,
-						    "--by key");
+			o.by = (enum fg_top_by)tool_choice(synopsis, optarg,
+							   by_names, 4,
+							   "invalid --by key '%s'");
 			break;
 		case 'f':
-			o.fmt = (enum format)pick(optarg, format_names, 5,
-						  "format");
+			o.fmt = (enum format)tool_choice(synopsis, optarg,
+							 format_names, 5,
+							 "invalid format '%s'");
 			break;
 		case 'h':
 			usage();
@@ -1145,7 +1136,8 @@ main(int argc, char **argv)
 			output = optarg;
 			break;
 		case 's':
-			o.sort = pick(optarg, sort_names, 4, "sort key");
+			o.sort = tool_choice(synopsis, optarg, sort_names, 4,
+					     "invalid sort key '%s'");
 			break;
 		case 't': {
 			char *end;
@@ -1178,15 +1170,7 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	{
-		int dashes = 0;
-
-		for (i = 0; i < argc; i++)
-			dashes += strcmp(argv[i], "-") == 0;
-		if (dashes > 1)
-			tool_usage_error(synopsis,
-					 "standard input can be read only once");
-	}
+	tool_stdin_once(synopsis, argc, argv);
 
 	/* Compile every pattern before reading anything. */
 	x.top = new_top(&o, NULL);
