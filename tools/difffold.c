@@ -162,12 +162,9 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
 		{ "normalize", no_argument, NULL, 'n' },
-		{ "output", required_argument, NULL, 'o' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "strip-hex", no_argument, NULL, 's' },
-		{ "version", no_argument, NULL, 'V' },
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -205,9 +202,7 @@ main(int argc, char **argv)
 		case 'V':
 			tool_version();
 		default:
-			if (tool_common_option(&filter, ch, optarg, synopsis))
-				break;
-			tool_bad_option(synopsis, ch, argv);
+			tool_other_option(&filter, ch, optarg, synopsis, argv);
 		}
 	}
 	argc -= optind;

@@ -374,7 +374,6 @@ main(int argc, char **argv)
 		{ "fontwidth", required_argument, NULL, OPT_FONTWIDTH },
 		{ "hash", no_argument, NULL, OPT_HASH },
 		{ "height", required_argument, NULL, OPT_HEIGHT },
-		{ "help", no_argument, NULL, 'h' },
 		{ "inverted", no_argument, NULL, 'i' },
 		{ "minwidth", required_argument, NULL, OPT_MINWIDTH },
 		{ "nameattr", required_argument, NULL, OPT_NAMEATTR },
@@ -382,7 +381,6 @@ main(int argc, char **argv)
 		{ "negate", no_argument, NULL, OPT_NEGATE },
 		{ "no-sort", no_argument, NULL, OPT_NO_SORT },
 		{ "notes", required_argument, NULL, OPT_NOTES },
-		{ "output", required_argument, NULL, 'o' },
 		{ "page-fit", required_argument, NULL, OPT_PAGE_FIT },
 		{ "random", no_argument, NULL, OPT_RANDOM },
 		{ "reverse", no_argument, NULL, OPT_REVERSE },
@@ -397,7 +395,6 @@ main(int argc, char **argv)
 		{ "title", required_argument, NULL, OPT_TITLE },
 		{ "total", required_argument, NULL, OPT_TOTAL },
 		{ "truncate-text-right", no_argument, NULL, OPT_TRUNC_RIGHT },
-		{ "version", no_argument, NULL, 'V' },
 		{ "width", required_argument, NULL, OPT_WIDTH },
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -644,9 +641,7 @@ main(int argc, char **argv)
 			ra.page_fit = optarg;
 			break;
 		default:
-			if (tool_common_option(&filter, ch, optarg, synopsis))
-				break;
-			tool_bad_option(synopsis, ch, argv);
+			tool_other_option(&filter, ch, optarg, synopsis, argv);
 		}
 	}
 	argc -= optind;

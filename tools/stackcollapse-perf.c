@@ -233,7 +233,6 @@ main(int argc, char **argv)
 		{ "count-samples", no_argument, NULL, OPT_COUNT },
 		{ "event-filter", required_argument, NULL, OPT_EVENT },
 		{ "fold-interp", no_argument, NULL, OPT_FOLD },
-		{ "help", no_argument, NULL, 'h' },
 		{ "inline", no_argument, NULL, OPT_INLINE },
 		{ "jit", no_argument, NULL, OPT_JIT },
 		{ "jobs", required_argument, NULL, 'j' },
@@ -241,7 +240,6 @@ main(int argc, char **argv)
 		{ "kernel", no_argument, NULL, OPT_KERNEL },
 		{ "no-python", no_argument, NULL, OPT_NOPYTHON },
 		{ "no-tidy", no_argument, NULL, OPT_NOTIDY },
-		{ "output", required_argument, NULL, 'o' },
 		{ "pid", no_argument, NULL, OPT_PID },
 		{ "py-glue", required_argument, NULL, OPT_PYGLUE },
 		{ "py-path", required_argument, NULL, OPT_PYPATH },
@@ -251,7 +249,6 @@ main(int argc, char **argv)
 		{ "srcline", no_argument, NULL, OPT_SRCLINE },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "tid", no_argument, NULL, OPT_TID },
-		{ "version", no_argument, NULL, 'V' },
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -365,9 +362,7 @@ main(int argc, char **argv)
 			pyopt = true;
 			break;
 		default:
-			if (tool_common_option(&filter, ch, optarg, synopsis))
-				break;
-			tool_bad_option(synopsis, ch, argv);
+			tool_other_option(&filter, ch, optarg, synopsis, argv);
 		}
 	}
 	if ((o.flags & FG_PERF_PID) && (o.flags & FG_PERF_TID))

@@ -136,15 +136,12 @@ main(int argc, char **argv)
 	enum { OPT_MARK = 256, OPT_MIN, OPT_NOLINES, OPT_PATH, OPT_STRICT,
 	       OPT_UNIT };
 	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
 		{ "mark-guessed", no_argument, NULL, OPT_MARK },
 		{ "min-percent", required_argument, NULL, OPT_MIN },
 		{ "no-lines", no_argument, NULL, OPT_NOLINES },
-		{ "output", required_argument, NULL, 'o' },
 		{ "path", required_argument, NULL, OPT_PATH },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "unit", required_argument, NULL, OPT_UNIT },
-		{ "version", no_argument, NULL, 'V' },
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -191,9 +188,7 @@ main(int argc, char **argv)
 			po.unit = parse_unit(optarg);
 			break;
 		default:
-			if (tool_common_option(&filter, ch, optarg, synopsis))
-				break;
-			tool_bad_option(synopsis, ch, argv);
+			tool_other_option(&filter, ch, optarg, synopsis, argv);
 		}
 	}
 	argc -= optind;

@@ -311,17 +311,14 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "drop-empty", no_argument, NULL, OPT_DROP_EMPTY },
 		{ "granularity", required_argument, NULL, 'g' },
-		{ "help", no_argument, NULL, 'h' },
 		{ "input", required_argument, NULL, OPT_INPUT },
 		{ "merge-threads", no_argument, NULL, OPT_MERGE_THREADS },
 		{ "no-native", no_argument, NULL, OPT_NO_NATIVE },
 		{ "no-processes", no_argument, NULL, OPT_NO_PROCESSES },
 		{ "no-threads", no_argument, NULL, OPT_NO_THREADS },
-		{ "output", required_argument, NULL, 'o' },
 		{ "path", required_argument, NULL, OPT_PATH },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "unit", required_argument, NULL, OPT_UNIT },
-		{ "version", no_argument, NULL, 'V' },
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -405,9 +402,7 @@ main(int argc, char **argv)
 		case 'V':
 			tool_version();
 		default:
-			if (tool_common_option(&filter, ch, optarg, synopsis))
-				break;
-			tool_bad_option(synopsis, ch, argv);
+			tool_other_option(&filter, ch, optarg, synopsis, argv);
 		}
 	}
 	argc -= optind;

@@ -140,15 +140,12 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "drop-interp", no_argument, NULL, OPT_DROP_INTERP },
 		{ "frames", required_argument, NULL, OPT_FRAMES },
-		{ "help", no_argument, NULL, 'h' },
 		{ "metric", required_argument, NULL, 'm' },
 		{ "no-native", no_argument, NULL, OPT_NO_NATIVE },
-		{ "output", required_argument, NULL, 'o' },
 		{ "source", required_argument, NULL, OPT_SOURCE },
 		{ "split", no_argument, NULL, OPT_SPLIT },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "unit", required_argument, NULL, 'u' },
-		{ "version", no_argument, NULL, 'V' },
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -227,9 +224,7 @@ main(int argc, char **argv)
 		case 'V':
 			tool_version();
 		default:
-			if (tool_common_option(&filter, ch, optarg, synopsis))
-				break;
-			tool_bad_option(synopsis, ch, argv);
+			tool_other_option(&filter, ch, optarg, synopsis, argv);
 		}
 	}
 	argc -= optind;

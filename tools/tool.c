@@ -529,3 +529,11 @@ tool_stdin_once(const char *synopsis, int argc, char *const *argv)
 			tool_usage_error(synopsis,
 					 "standard input can be read only once");
 }
+
+void
+tool_other_option(struct fg_filter **f, int ch, const char *arg,
+		  const char *synopsis, char **argv)
+{
+	if (!tool_common_option(f, ch, arg, synopsis))
+		tool_bad_option(synopsis, ch, argv);
+}

@@ -76,10 +76,12 @@ void tool_report_skipped(const struct fg_folded_stats *st);
 
 /*
  * What every tool accepts beside its own options: the stack transforms
- * of flamekit-filters(7), --verbose, --progress and --quiet. A tool puts
- * TOOL_COMMON_LONGOPTS into its getopt_long table, passes every option
- * it does not know itself to tool_common_option() before calling it bad,
- * and prints TOOL_COMMON_HELP in its --help.
+ * of flamekit-filters(7), --verbose, --progress and --quiet, and
+ * -h/--help, -o/--output and -V/--version. A tool puts
+ * TOOL_COMMON_LONGOPTS into its getopt_long table, handles 'h', 'o' and
+ * 'V' itself, passes every option it does not know itself to
+ * tool_common_option() before calling it bad (tool_other_option() does
+ * both), and prints TOOL_COMMON_HELP in its --help.
  */
 #define TOOL_OPT_FILTER 0x1000	/* + enum fg_filter_op */
 #define TOOL_OPT_VERBOSE 0x1100
@@ -97,7 +99,10 @@ void tool_report_skipped(const struct fg_folded_stats *st);
 	{ "rename", required_argument, NULL, TOOL_OPT_FILTER + FG_FILTER_RENAME }, \
 	{ "verbose", no_argument, NULL, TOOL_OPT_VERBOSE }, \
 	{ "progress", no_argument, NULL, TOOL_OPT_PROGRESS }, \
-	{ "quiet", no_argument, NULL, TOOL_OPT_QUIET }
+	{ "quiet", no_argument, NULL, TOOL_OPT_QUIET }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "output", required_argument, NULL, 'o' }, \
+	{ "version", no_argument, NULL, 'V' }
 #define TOOL_COMMON_HELP \
 "Stack transforms, in the order given (flamekit-filters(7)):\n" \
 "  --include RE  --exclude RE  --focus RE  --show-from RE  --hide RE\n" \
@@ -179,5 +184,12 @@ int tool_choice(const char *synopsis, const char *arg,
  * argc operands in argv is a usage error (exit 2).
  */
 void tool_stdin_once(const char *synopsis, int argc, char *const *argv);
+
+/*
+ * The default case of a tool's option switch: tool_common_option(), and
+ * for an option it does not know either, tool_bad_option() (exit 2).
+ */
+void tool_other_option(struct fg_filter **f, int ch, const char *arg,
+		       const char *synopsis, char **argv);
 
 #endif /* FG_TOOL_H */

@@ -1092,13 +1092,10 @@ main(int argc, char **argv)
 		{ "callees", required_argument, NULL, OPT_CALLEES },
 		{ "callers", required_argument, NULL, OPT_CALLERS },
 		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "output", required_argument, NULL, 'o' },
 		{ "rows", required_argument, NULL, 'n' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "threshold", required_argument, NULL, 't' },
-		{ "version", no_argument, NULL, 'V' },
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -1163,9 +1160,7 @@ main(int argc, char **argv)
 			o.callees = optarg;
 			break;
 		default:
-			if (tool_common_option(&filter, ch, optarg, synopsis))
-				break;
-			tool_bad_option(synopsis, ch, argv);
+			tool_other_option(&filter, ch, optarg, synopsis, argv);
 		}
 	}
 	argc -= optind;
