@@ -119,9 +119,7 @@ read_file(const char *path, struct fg_stacks *s, unsigned col, bool strict,
 	  struct fg_rewrite_memo *memo, struct fg_folded_stats *st)
 {
 	struct fg_folded_opts o = FG_FOLDED_OPTS_INIT;
-	struct fg_diag d = FG_DIAG_INIT;
 	struct fg_lines *in;
-	int rc;
 
 	o.col = col;
 	o.counts = FG_FOLDED_AUTO;
@@ -131,21 +129,7 @@ read_file(const char *path, struct fg_stacks *s, unsigned col, bool strict,
 		o.map = fg_rewrite_map;
 		o.map_ctx = memo;
 	}
-	in = fg_lines_open(path, &d);
-	if (in == NULL) {
-		tool_warn("%s", d.msg);
-		exit(TOOL_EXIT_FAIL);
-	}
-	tool_progress_lines(in, path);
-	rc = fg_folded_read(in, s, &o, st, &d);
-	tool_progress_end();
-	if (rc < 0) {
-		if (d.msg[0] == '\0')
-			fg_diag_set(&d, fg_lines_name(in), 0, 0, "%s",
-				    fg_strerror(rc));
-		tool_die_diag(&d);
-	}
-	tool_report_skipped(st);
+	in = tool_read_folded(path, s, &o, st);
 	if (tool_verbose) {
 		char t[FG_COUNT_BUFSZ];
 

@@ -297,27 +297,13 @@ read_file(const char *path, struct fg_stacks *s, bool strict,
 {
 	struct fg_folded_opts o = FG_FOLDED_OPTS_INIT;
 	struct fg_folded_stats st;
-	struct fg_diag d = FG_DIAG_INIT;
 	struct fg_lines *in;
-	int rc;
 
 	o.col = 0;
 	o.counts = FG_FOLDED_AUTO;
 	o.max_counts = 2;
 	o.strict = strict;
-	in = fg_lines_open(path, &d);
-	if (in == NULL)
-		tool_die(TOOL_EXIT_FAIL, "%s", d.msg);
-	tool_progress_lines(in, path);
-	rc = fg_folded_read(in, s, &o, &st, &d);
-	tool_progress_end();
-	if (rc < 0) {
-		if (d.msg[0] == '\0')
-			fg_diag_set(&d, fg_lines_name(in), 0, 0, "%s",
-				    fg_strerror(rc));
-		tool_die_diag(&d);
-	}
-	tool_report_skipped(&st);
+	in = tool_read_folded(path, s, &o, &st);
 	if (tool_verbose)
 		tool_warn("%s: %llu bytes, %lu lines, %lu stack lines, %lu malformed, %u count%s a line",
 			  fg_lines_name(in), fg_lines_bytes(in), st.lines,

@@ -537,3 +537,27 @@ tool_other_option(struct fg_filter **f, int ch, const char *arg,
 	if (!tool_common_option(f, ch, arg, synopsis))
 		tool_bad_option(synopsis, ch, argv);
 }
+
+struct fg_lines *
+tool_read_folded(const char *path, struct fg_stacks *s,
+		 const struct fg_folded_opts *opts, struct fg_folded_stats *st)
+{
+	struct fg_diag d = FG_DIAG_INIT;
+	struct fg_lines *in;
+	int rc;
+
+	in = fg_lines_open(path, &d);
+	if (in == NULL)
+		tool_die(TOOL_EXIT_FAIL, "%s", d.msg);
+	tool_progress_lines(in, path);
+	rc = fg_folded_read(in, s, opts, st, &d);
+	tool_progress_end();
+	if (rc < 0) {
+		if (d.msg[0] == '\0')
+			fg_diag_set(&d, fg_lines_name(in), 0, 0, "%s",
+				    fg_strerror(rc));
+		tool_die_diag(&d);
+	}
+	tool_report_skipped(st);
+	return in;
+}

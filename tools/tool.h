@@ -192,4 +192,14 @@ void tool_stdin_once(const char *synopsis, int argc, char *const *argv);
 void tool_other_option(struct fg_filter **f, int ch, const char *arg,
 		       const char *synopsis, char **argv);
 
+/*
+ * Reads the folded file path (NULL or "-": standard input) into s with
+ * opts, drawing progress, and reports its skipped lines. Returns the
+ * still open reader (for its name and size) for the caller to close. A
+ * file that cannot be opened or read ends the tool (status 1).
+ */
+struct fg_lines *tool_read_folded(const char *path, struct fg_stacks *s,
+				  const struct fg_folded_opts *opts,
+				  struct fg_folded_stats *st);
+
 #endif /* FG_TOOL_H */
