@@ -50,7 +50,7 @@ run() {
 bench() {
 	f=$1
 	runs=$2
-	bytes=$(wc -c <"$f" | tr -d ' ')
+	bytes=$(bytes_of "$f")
 	cat "$f" >/dev/null
 	rm -f "$tmp"/*.wall "$tmp"/*.cpu "$tmp"/*.rss
 	i=0
@@ -72,7 +72,7 @@ bench() {
 	tc=$(median "$tmp/cat.wall")
 	printf "%s: %.1f MB, %s unique stacks; median of %d runs\n" \
 	       "$(basename "$f")" "$(echo "$bytes" | awk '{ print $1 / 1e6 }')" \
-	       "$(wc -l <"$f" | tr -d ' ')" "$runs"
+	       "$(lines_of "$f")" "$runs"
 	printf "%-6s %8s %8s %8s %8s %8s %9s %10s\n" output "wall(s)" "x cat" \
 	       "x svg" "cpu(s)" "x svg" "RSS(MB)" "size(MB)"
 	ts=$(median "$tmp/svg.wall")
@@ -81,7 +81,7 @@ bench() {
 		t=$(median "$tmp/$n.wall")
 		c=$(median "$tmp/$n.cpu")
 		rss=$(maximum "$tmp/$n.rss")
-		size=$(wc -c <"$tmp/out.$n" | tr -d ' ')
+		size=$(bytes_of "$tmp/out.$n")
 		[ "$n" = cat ] && size=0
 		mark=
 		if [ "$n" = png ]; then

@@ -46,7 +46,7 @@ sorted=$(folded_sorted "$big")
 bench() {
 	label=$1
 	f=$2
-	bytes=$(wc -c <"$f" | tr -d ' ')
+	bytes=$(bytes_of "$f")
 
 	# untimed: the page cache, and a check that the SVG is whole
 	cat "$f" >/dev/null
@@ -55,7 +55,7 @@ bench() {
 		echo "flamegraph.sh: $f: the SVG is not complete" >&2
 		exit 1
 	}
-	svgbytes=$(wc -c <"$tmp/out.svg" | tr -d ' ')
+	svgbytes=$(bytes_of "$tmp/out.svg")
 	frames=$(grep -o '<g class="f"' "$tmp/out.svg" | wc -l | tr -d ' ')
 
 	rm -f "$tmp"/base.* "$tmp"/fg.*
@@ -83,7 +83,7 @@ bench() {
 	}'
 }
 
-size=$(wc -c <"$big" | tr -d ' ')
+size=$(bytes_of "$big")
 awk -v n="$NSTACKS" -v k="$NNAMES" -v s="$SEED" -v size="$size" \
     -v runs="$RUNS" -v maxt="$MAX_TIME" -v maxr="$MAX_RSS_MB" 'BEGIN {
 	printf "flamegraph: %d unique stacks, %d names, seed %d; " \

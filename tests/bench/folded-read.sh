@@ -60,13 +60,13 @@ textbytes=$(cat "$textf")
 bench() {
 	label=$1
 	f=$2
-	bytes=$(wc -c <"$f" | tr -d ' ')
+	bytes=$(bytes_of "$f")
 
 	# Untimed: bring the file into the page cache, and check difffold's
 	# output once (every stack, with equal before and after counts).
 	cat "$f" >/dev/null
 	"$difffold" "$f" "$f" >"$tmp/out"
-	lines=$(wc -l <"$tmp/out" | tr -d ' ')
+	lines=$(lines_of "$tmp/out")
 	if [ "$lines" -ne "$NSTACKS" ]; then
 		echo "folded-read: difffold printed $lines stacks for $f," \
 		     "expected $NSTACKS" >&2
@@ -110,7 +110,7 @@ bench() {
 	}'
 }
 
-size=$(wc -c <"$big" | tr -d ' ')
+size=$(bytes_of "$big")
 awk -v n="$NSTACKS" -v k="$NNAMES" -v s="$SEED" -v size="$size" \
     -v text="$textbytes" -v runs="$RUNS" -v maxt="$MAX_TIME_RATIO" \
     -v maxr="$MAX_RSS_RATIO" 'BEGIN {

@@ -116,3 +116,12 @@ folded_sorted() {
 	fi
 	echo "$f"
 }
+
+# bytes_of FILE, lines_of FILE: its size in bytes, its number of lines
+bytes_of() {
+	wc -c <"$1" | tr -d ' '
+}
+
+lines_of() {
+	wc -l <"$1" | tr -d ' '
+}

@@ -70,11 +70,11 @@ if [ ! -s "$big" ]; then
 	mv "$big.tmp" "$big"
 fi
 if [ ! -s "$small" ]; then
-	bytes=$(wc -c <"$big" | tr -d ' ')
+	bytes=$(bytes_of "$big")
 	head -c $((bytes / 4)) "$big" >"$small.tmp"
 	mv "$small.tmp" "$small"
 fi
-bytes=$(wc -c <"$big" | tr -d ' ')
+bytes=$(bytes_of "$big")
 ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 
 # timed NAME CMD...: measure, under $sched, with standard error kept
@@ -93,7 +93,7 @@ if ! cmp -s "$tmp/one.out" "$tmp/def.out"; then
 	echo "perf-collapse: -j 1 and the default differ on $big" >&2
 	exit 1
 fi
-stacks=$(wc -l <"$tmp/one.out" | tr -d ' ')
+stacks=$(lines_of "$tmp/one.out")
 rm -f "$tmp/one.out" "$tmp/def.out"
 
 i=0

@@ -65,8 +65,8 @@ nedges=$(echo "$info" | cut -d' ' -f2)
 want=$(echo "$info" | cut -d' ' -f3)
 "$tool" "$big" >"$tmp/out" 2>"$tmp/err"
 got=$(awk '{ s += $NF } END { printf "%.0f\n", s }' "$tmp/out")
-lines=$(wc -l <"$tmp/out" | tr -d ' ')
-outbytes=$(wc -c <"$tmp/out" | tr -d ' ')
+lines=$(lines_of "$tmp/out")
+outbytes=$(bytes_of "$tmp/out")
 if [ "$got" != "$want" ]; then
 	echo "pstats: output total $got us, expected $want us" >&2
 	exit 1
@@ -87,7 +87,7 @@ cb=$(median "$tmp/base.cpu")
 ct=$(median "$tmp/tool.cpu")
 rb=$(maximum "$tmp/base.rss")
 rt=$(maximum "$tmp/tool.rss")
-size=$(wc -c <"$big" | tr -d ' ')
+size=$(bytes_of "$big")
 
 awk -v nf="$nfuncs" -v ne="$nedges" -v size="$size" -v runs="$RUNS" \
     -v lines="$lines" -v ob="$outbytes" -v tb="$tb" -v tt="$tt" \

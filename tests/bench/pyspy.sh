@@ -104,8 +104,8 @@ while [ "$i" -lt "$RUNS" ]; do
 	i=$((i + 1))
 done
 
-rb=$(wc -c <"$raw" | tr -d ' ')
-sb=$(wc -c <"$ss" | tr -d ' ')
+rb=$(bytes_of "$raw")
+sb=$(bytes_of "$ss")
 echo "pyspy: raw $(awk -v b="$rb" 'BEGIN { printf "%.1f", b / 1e6 }') MB" \
      "($want samples, $rawstacks distinct stacks out);" \
      "speedscope $(awk -v b="$sb" 'BEGIN { printf "%.1f", b / 1e6 }') MB" \

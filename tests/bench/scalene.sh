@@ -45,7 +45,7 @@ if [ ! -s "$big" ]; then
 	python3 "$here/genscalene.py" -s "$SEED" "$SIZE_MB" >"$big.tmp"
 	mv "$big.tmp" "$big"
 fi
-bytes=$(wc -c <"$big" | tr -d ' ')
+bytes=$(bytes_of "$big")
 if [ "$bytes" -lt 100000000 ]; then
 	echo "scalene: $big has $bytes bytes, fewer than 100 MB; raise SIZE_MB" >&2
 	exit 1
@@ -63,7 +63,7 @@ for args in "" "--source lines" "--source lines -m memory"; do
 		echo "scalene: $sc $args: output adds up to $sum, -v says $said" >&2
 		exit 1
 	fi
-	echo "check: stackcollapse-scalene $args: $(wc -l <"$tmp/out" | tr -d ' ') stacks, total $sum" >&2
+	echo "check: stackcollapse-scalene $args: $(lines_of "$tmp/out") stacks, total $sum" >&2
 	sed 's/^/check:   /' "$tmp/err" >&2
 done
 

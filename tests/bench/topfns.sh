@@ -88,7 +88,7 @@ if [ ! -s "$big" ]; then
 	mv "$big.tmp" "$big"
 fi
 
-bytes=$(wc -c <"$big" | tr -d ' ')
+bytes=$(bytes_of "$big")
 
 # Untimed: into the page cache, and check what topfns says.
 cat "$big" >/dev/null
