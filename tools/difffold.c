@@ -183,8 +183,6 @@ main(int argc, char **argv)
 		case 's':
 			strip = true;
 			break;
-		case 'V':
-			tool_version();
 		default:
 			tool_other_option(&filter, ch, optarg, synopsis, argv);
 		}

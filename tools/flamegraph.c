@@ -438,8 +438,6 @@ main(int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
-		case 'V':
-			tool_version();
 		case OPT_TITLE:
 			so.title = optarg;
 			break;

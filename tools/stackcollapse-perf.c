@@ -283,8 +283,6 @@ main(int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
-		case 'V':
-			tool_version();
 		case OPT_PID:
 			o.flags |= FG_PERF_PID;
 			break;

@@ -167,8 +167,6 @@ main(int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
-		case 'V':
-			tool_version();
 		case OPT_MARK:
 			po.mark_guessed = true;
 			break;

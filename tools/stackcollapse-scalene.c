@@ -221,8 +221,6 @@ main(int argc, char **argv)
 		case 'v':
 			tool_verbose = 1;
 			break;
-		case 'V':
-			tool_version();
 		default:
 			tool_other_option(&filter, ch, optarg, synopsis, argv);
 		}

@@ -534,6 +534,8 @@ void
 tool_other_option(struct fg_filter **f, int ch, const char *arg,
 		  const char *synopsis, char **argv)
 {
+	if (ch == 'V')
+		tool_version();
 	if (!tool_common_option(f, ch, arg, synopsis))
 		tool_bad_option(synopsis, ch, argv);
 }

@@ -78,10 +78,10 @@ void tool_report_skipped(const struct fg_folded_stats *st);
  * What every tool accepts beside its own options: the stack transforms
  * of flamekit-filters(7), --verbose, --progress and --quiet, and
  * -h/--help, -o/--output and -V/--version. A tool puts
- * TOOL_COMMON_LONGOPTS into its getopt_long table, handles 'h', 'o' and
- * 'V' itself, passes every option it does not know itself to
- * tool_common_option() before calling it bad (tool_other_option() does
- * both), and prints TOOL_COMMON_HELP in its --help.
+ * TOOL_COMMON_LONGOPTS into its getopt_long table, handles 'h' and 'o'
+ * itself, ends its option switch with tool_other_option() (which does
+ * 'V', the options here, and calls anything else bad), and prints
+ * TOOL_COMMON_HELP in its --help.
  */
 #define TOOL_OPT_FILTER 0x1000	/* + enum fg_filter_op */
 #define TOOL_OPT_VERBOSE 0x1100
@@ -186,8 +186,9 @@ int tool_choice(const char *synopsis, const char *arg,
 void tool_stdin_once(const char *synopsis, int argc, char *const *argv);
 
 /*
- * The default case of a tool's option switch: tool_common_option(), and
- * for an option it does not know either, tool_bad_option() (exit 2).
+ * The default case of a tool's option switch: -V/--version
+ * (tool_version()), tool_common_option(), and for an option it does not
+ * know either, tool_bad_option() (exit 2).
  */
 void tool_other_option(struct fg_filter **f, int ch, const char *arg,
 		       const char *synopsis, char **argv);

@@ -1148,8 +1148,6 @@ main(int argc, char **argv)
 						 optarg);
 			break;
 		}
-		case 'V':
-			tool_version();
 		case OPT_STRICT:
 			o.strict = true;
 			break;
