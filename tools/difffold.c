@@ -25,12 +25,11 @@ usage(void)
 "\n"
 "  -n, --normalize        scale the before counts so their total equals\n"
 "                         the after total (exactly; see difffold(1))\n"
-"  -o, --output FILE      write to FILE, replaced only on success\n"
+TOOL_HELP_OUTPUT
 "  -s, --strip-hex        replace hexadecimal addresses (0x...) in frame\n"
 "                         names with '0x...' before matching stacks\n"
 "      --strict           stop at the first malformed line\n"
-"  -h, --help             print this help and exit\n"
-"  -V, --version          print the version and exit\n"
+TOOL_HELP_HV
 "\n"
 TOOL_COMMON_HELP
 "\n"

@@ -43,7 +43,7 @@ usage(void)
 "      --skip-after FUNC  start each stack at FUNC (repeatable)\n"
 "      --no-tidy          keep argument lists and quotes in symbols\n"
 "      --strict           stop at the first unparseable line\n"
-"  -o, --output FILE      write to FILE, replaced only on success\n"
+TOOL_HELP_OUTPUT
 "  -h, --help, -V, --version\n"
 "CPython 3.12+ (-X perf, or -X perf_jit and perf inject): py:: frames\n"
 "become Python frames and the interpreter's glue is removed.\n"

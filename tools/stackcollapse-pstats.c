@@ -39,13 +39,12 @@ usage(void)
 "                         into their caller's self time (default 0)\n"
 "      --no-lines         leave line numbers out of frame names, merging a\n"
 "                         file's functions of the same name\n"
-"  -o, --output FILE      write to FILE, replaced only on success\n"
+TOOL_HELP_OUTPUT
 "      --path MODE        file names in frames: base (default), full, or\n"
 "                         relative=DIR (relative to DIR where below it)\n"
 "      --strict           stop at the first malformed entry\n"
 "      --unit UNIT        ns, us (default), ms or s\n"
-"  -h, --help             print this help and exit\n"
-"  -V, --version          print the version and exit\n"
+TOOL_HELP_HV
 "\n"
 TOOL_COMMON_HELP
 "\n"

@@ -42,7 +42,7 @@ usage(void)
 "      --no-native        drop native frames (py-spy --native)\n"
 "      --no-processes     drop 'process PID:\"CMDLINE\"' frames\n"
 "      --no-threads       drop 'thread (TID): NAME' frames and profile roots\n"
-"  -o, --output FILE      write to FILE, replaced only on success\n"
+TOOL_HELP_OUTPUT
 "      --path P           file names: full (default), base (last component)\n"
 "                         or strip=PREFIX (without a leading PREFIX)\n"
 "      --strict           stop at the first malformed line\n"
@@ -50,8 +50,7 @@ usage(void)
 "                         every profile is sampled), us (default otherwise),\n"
 "                         ms or s\n"
 "  -v, --verbose          report each file's format, sizes and totals\n"
-"  -h, --help             print this help and exit\n"
-"  -V, --version          print the version and exit\n"
+TOOL_HELP_HV
 "\n"
 TOOL_COMMON_HELP
 "\n"

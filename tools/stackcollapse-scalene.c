@@ -45,11 +45,10 @@ usage(void)
 "  -u, --unit UNIT        ns, us (default for time), ms, s; B, KiB\n"
 "                         (default for memory and copy), MiB, GiB;\n"
 "                         samples (stacks, combined)\n"
-"  -o, --output FILE      write to FILE, replaced only on success\n"
+TOOL_HELP_OUTPUT
 "      --strict           stop at the first malformed entry\n"
 "  -v, --verbose          print each profile's totals on standard error\n"
-"  -h, --help             print this help and exit\n"
-"  -V, --version          print the version and exit\n"
+TOOL_HELP_HV
 "\n"
 TOOL_COMMON_HELP
 "\n"

@@ -103,6 +103,12 @@ void tool_report_skipped(const struct fg_folded_stats *st);
 	{ "help", no_argument, NULL, 'h' }, \
 	{ "output", required_argument, NULL, 'o' }, \
 	{ "version", no_argument, NULL, 'V' }
+/* --help's lines for -o, and for -h and -V, in the tools' usual layout */
+#define TOOL_HELP_OUTPUT \
+"  -o, --output FILE      write to FILE, replaced only on success\n"
+#define TOOL_HELP_HV \
+"  -h, --help             print this help and exit\n" \
+"  -V, --version          print the version and exit\n"
 #define TOOL_COMMON_HELP \
 "Stack transforms, in the order given (flamekit-filters(7)):\n" \
 "  --include RE  --exclude RE  --focus RE  --show-from RE  --hide RE\n" \

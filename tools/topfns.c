@@ -42,10 +42,9 @@ usage(void)
 "      --callers REGEX    the callers of the matching functions, with the\n"
 "                         count along each edge\n"
 "      --callees REGEX    the callees of the matching functions\n"
-"  -o, --output FILE      write to FILE, replaced only on success\n"
+TOOL_HELP_OUTPUT
 "      --strict           stop at the first malformed line\n"
-"  -h, --help             print this help and exit\n"
-"  -V, --version          print the version and exit\n"
+TOOL_HELP_HV
 "\n"
 TOOL_COMMON_HELP
 "\n"
