@@ -25,12 +25,11 @@ usage(void)
 "\n"
 "  -n, --normalize        scale the before counts so their total equals\n"
 "                         the after total (exactly; see difffold(1))\n"
-"  -o, --output FILE      write to FILE, replaced only on success\n"
+TOOL_HELP_OUTPUT
 "  -s, --strip-hex        replace hexadecimal addresses (0x...) in frame\n"
 "                         names with '0x...' before matching stacks\n"
 "      --strict           stop at the first malformed line\n"
-"  -h, --help             print this help and exit\n"
-"  -V, --version          print the version and exit\n"
+TOOL_HELP_HV
 "\n"
 TOOL_COMMON_HELP
 "\n"
@@ -119,9 +118,7 @@ read_file(const char *path, struct fg_stacks *s, unsigned col, bool strict,
 	  struct fg_rewrite_memo *memo, struct fg_folded_stats *st)
 {
 	struct fg_folded_opts o = FG_FOLDED_OPTS_INIT;
-	struct fg_diag d = FG_DIAG_INIT;
 	struct fg_lines *in;
-	int rc;
 
 	o.col = col;
 	o.counts = FG_FOLDED_AUTO;
@@ -131,21 +128,7 @@ read_file(const char *path, struct fg_stacks *s, unsigned col, bool strict,
 		o.map = fg_rewrite_map;
 		o.map_ctx = memo;
 	}
-	in = fg_lines_open(path, &d);
-	if (in == NULL) {
-		tool_warn("%s", d.msg);
-		exit(TOOL_EXIT_FAIL);
-	}
-	tool_progress_lines(in, path);
-	rc = fg_folded_read(in, s, &o, st, &d);
-	tool_progress_end();
-	if (rc < 0) {
-		if (d.msg[0] == '\0')
-			fg_diag_set(&d, fg_lines_name(in), 0, 0, "%s",
-				    fg_strerror(rc));
-		tool_die_diag(&d);
-	}
-	tool_report_skipped(st);
+	in = tool_read_folded(path, s, &o, st);
 	if (tool_verbose) {
 		char t[FG_COUNT_BUFSZ];
 
@@ -162,12 +145,9 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
 		{ "normalize", no_argument, NULL, 'n' },
-		{ "output", required_argument, NULL, 'o' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "strip-hex", no_argument, NULL, 's' },
-		{ "version", no_argument, NULL, 'V' },
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -181,7 +161,6 @@ main(int argc, char **argv)
 	struct fg_stacks *s;
 	struct fg_diag d = FG_DIAG_INIT;
 	uint32_t *order;
-	FILE *out;
 	int ch;
 
 	tool_init("difffold");
@@ -203,12 +182,8 @@ main(int argc, char **argv)
 		case 's':
 			strip = true;
 			break;
-		case 'V':
-			tool_version();
 		default:
-			if (tool_common_option(&filter, ch, optarg, synopsis))
-				break;
-			tool_bad_option(synopsis, ch, argv);
+			tool_other_option(&filter, ch, optarg, synopsis, argv);
 		}
 	}
 	argc -= optind;
@@ -242,25 +217,8 @@ main(int argc, char **argv)
 	order = fg_stacks_sorted(s);
 	if (norm)
 		normalize(s, order, &st1, &st2);
-	if (tool_verbose) {
-		char t1[FG_COUNT_BUFSZ], t2[FG_COUNT_BUFSZ];
-		struct fg_count c1, c2;
-
-		if (fg_stacks_total(s, 0, &c1) == FG_OK &&
-		    fg_stacks_total(s, 1, &c2) == FG_OK) {
-			fg_count_format(&c1, t1);
-			fg_count_format(&c2, t2);
-			tool_warn("output: %zu stacks, totals %s %s",
-				  fg_stacks_count(s), t1, t2);
-		}
-	}
-	out = tool_output_open(output);
-	if (fg_folded_write_sorted(s, order, out) < 0) {
-		/* tool_output_close reports the error and removes -o's file */
-		tool_output_close();
-		tool_die(TOOL_EXIT_FAIL, "write error");
-	}
-	tool_output_close();
+	tool_verbose_summary(s);
+	tool_write_folded(output, s, order);
 
 	free(order);
 	if (strip) {

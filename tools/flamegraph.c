@@ -297,27 +297,13 @@ read_file(const char *path, struct fg_stacks *s, bool strict,
 {
 	struct fg_folded_opts o = FG_FOLDED_OPTS_INIT;
 	struct fg_folded_stats st;
-	struct fg_diag d = FG_DIAG_INIT;
 	struct fg_lines *in;
-	int rc;
 
 	o.col = 0;
 	o.counts = FG_FOLDED_AUTO;
 	o.max_counts = 2;
 	o.strict = strict;
-	in = fg_lines_open(path, &d);
-	if (in == NULL)
-		tool_die(TOOL_EXIT_FAIL, "%s", d.msg);
-	tool_progress_lines(in, path);
-	rc = fg_folded_read(in, s, &o, &st, &d);
-	tool_progress_end();
-	if (rc < 0) {
-		if (d.msg[0] == '\0')
-			fg_diag_set(&d, fg_lines_name(in), 0, 0, "%s",
-				    fg_strerror(rc));
-		tool_die_diag(&d);
-	}
-	tool_report_skipped(&st);
+	in = tool_read_folded(path, s, &o, &st);
 	if (tool_verbose)
 		tool_warn("%s: %llu bytes, %lu lines, %lu stack lines, %lu malformed, %u count%s a line",
 			  fg_lines_name(in), fg_lines_bytes(in), st.lines,
@@ -350,6 +336,9 @@ width_total(const struct fg_stacks *s, bool diff, enum fg_tree_width wm)
 	return t;
 }
 
+static const char *const sort_names[] = { "alpha", "weight" };
+static const char *const width_names[] = { "after", "before", "max" };
+
 int
 main(int argc, char **argv)
 {
@@ -371,7 +360,6 @@ main(int argc, char **argv)
 		{ "fontwidth", required_argument, NULL, OPT_FONTWIDTH },
 		{ "hash", no_argument, NULL, OPT_HASH },
 		{ "height", required_argument, NULL, OPT_HEIGHT },
-		{ "help", no_argument, NULL, 'h' },
 		{ "inverted", no_argument, NULL, 'i' },
 		{ "minwidth", required_argument, NULL, OPT_MINWIDTH },
 		{ "nameattr", required_argument, NULL, OPT_NAMEATTR },
@@ -379,7 +367,6 @@ main(int argc, char **argv)
 		{ "negate", no_argument, NULL, OPT_NEGATE },
 		{ "no-sort", no_argument, NULL, OPT_NO_SORT },
 		{ "notes", required_argument, NULL, OPT_NOTES },
-		{ "output", required_argument, NULL, 'o' },
 		{ "page-fit", required_argument, NULL, OPT_PAGE_FIT },
 		{ "random", no_argument, NULL, OPT_RANDOM },
 		{ "reverse", no_argument, NULL, OPT_REVERSE },
@@ -394,7 +381,6 @@ main(int argc, char **argv)
 		{ "title", required_argument, NULL, OPT_TITLE },
 		{ "total", required_argument, NULL, OPT_TOTAL },
 		{ "truncate-text-right", no_argument, NULL, OPT_TRUNC_RIGHT },
-		{ "version", no_argument, NULL, 'V' },
 		{ "width", required_argument, NULL, OPT_WIDTH },
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -452,8 +438,6 @@ main(int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
-		case 'V':
-			tool_version();
 		case OPT_TITLE:
 			so.title = optarg;
 			break;
@@ -520,14 +504,10 @@ main(int argc, char **argv)
 			no_sort = true;
 			break;
 		case OPT_SORT:
-			if (strcmp(optarg, "alpha") == 0)
-				to.sort = FG_TREE_SORT_ALPHA;
-			else if (strcmp(optarg, "weight") == 0)
-				to.sort = FG_TREE_SORT_WEIGHT;
-			else
-				tool_usage_error(synopsis,
-						 "--sort takes alpha or weight: '%s'",
-						 optarg);
+			/* in the order of enum fg_tree_sort */
+			to.sort = (enum fg_tree_sort)
+				tool_choice(synopsis, optarg, sort_names, 2,
+					    "--sort takes alpha or weight: '%s'");
 			sort_given = true;
 			break;
 		case OPT_BASE:
@@ -600,16 +580,10 @@ main(int argc, char **argv)
 			so.negate = true;
 			break;
 		case OPT_DIFF_WIDTH:
-			if (strcmp(optarg, "after") == 0)
-				to.width = FG_TREE_WIDTH_AFTER;
-			else if (strcmp(optarg, "before") == 0)
-				to.width = FG_TREE_WIDTH_BEFORE;
-			else if (strcmp(optarg, "max") == 0)
-				to.width = FG_TREE_WIDTH_MAX;
-			else
-				tool_usage_error(synopsis,
-						 "--diff-width takes after, before or max: '%s'",
-						 optarg);
+			/* in the order of enum fg_tree_width */
+			to.width = (enum fg_tree_width)
+				tool_choice(synopsis, optarg, width_names, 3,
+					    "--diff-width takes after, before or max: '%s'");
 			diff_width = true;
 			break;
 		case OPT_DIFF_THRESHOLD:
@@ -651,9 +625,7 @@ main(int argc, char **argv)
 			ra.page_fit = optarg;
 			break;
 		default:
-			if (tool_common_option(&filter, ch, optarg, synopsis))
-				break;
-			tool_bad_option(synopsis, ch, argv);
+			tool_other_option(&filter, ch, optarg, synopsis, argv);
 		}
 	}
 	argc -= optind;

@@ -43,7 +43,7 @@ usage(void)
 "      --skip-after FUNC  start each stack at FUNC (repeatable)\n"
 "      --no-tidy          keep argument lists and quotes in symbols\n"
 "      --strict           stop at the first unparseable line\n"
-"  -o, --output FILE      write to FILE, replaced only on success\n"
+TOOL_HELP_OUTPUT
 "  -h, --help, -V, --version\n"
 "CPython 3.12+ (-X perf, or -X perf_jit and perf inject): py:: frames\n"
 "become Python frames and the interpreter's glue is removed.\n"
@@ -221,6 +221,8 @@ parse_jobs(const char *s)
 	return (unsigned)v;
 }
 
+static const char *const py_paths[] = { "base", "full" };
+
 int
 main(int argc, char **argv)
 {
@@ -231,7 +233,6 @@ main(int argc, char **argv)
 		{ "count-samples", no_argument, NULL, OPT_COUNT },
 		{ "event-filter", required_argument, NULL, OPT_EVENT },
 		{ "fold-interp", no_argument, NULL, OPT_FOLD },
-		{ "help", no_argument, NULL, 'h' },
 		{ "inline", no_argument, NULL, OPT_INLINE },
 		{ "jit", no_argument, NULL, OPT_JIT },
 		{ "jobs", required_argument, NULL, 'j' },
@@ -239,7 +240,6 @@ main(int argc, char **argv)
 		{ "kernel", no_argument, NULL, OPT_KERNEL },
 		{ "no-python", no_argument, NULL, OPT_NOPYTHON },
 		{ "no-tidy", no_argument, NULL, OPT_NOTIDY },
-		{ "output", required_argument, NULL, 'o' },
 		{ "pid", no_argument, NULL, OPT_PID },
 		{ "py-glue", required_argument, NULL, OPT_PYGLUE },
 		{ "py-path", required_argument, NULL, OPT_PYPATH },
@@ -249,7 +249,6 @@ main(int argc, char **argv)
 		{ "srcline", no_argument, NULL, OPT_SRCLINE },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "tid", no_argument, NULL, OPT_TID },
-		{ "version", no_argument, NULL, 'V' },
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -258,7 +257,7 @@ main(int argc, char **argv)
 	const char **skip = NULL, **glue = NULL;
 	size_t nskip = 0, nglue = 0;
 	bool python = false, nopython = false, pyopt = false;
-	bool warned_py = false, any_bad = false, stdin_seen = false;
+	bool warned_py = false, any_bad = false;
 	bool user_event;
 	const char *output = NULL;
 	char chosen[128];
@@ -268,7 +267,6 @@ main(int argc, char **argv)
 	struct fg_stacks *s;
 	struct fg_filter *filter = NULL;
 	struct fg_diag d = FG_DIAG_INIT;
-	FILE *out;
 	int ch, i, nfiles;
 
 	tool_init("stackcollapse-perf");
@@ -285,8 +283,6 @@ main(int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
-		case 'V':
-			tool_version();
 		case OPT_PID:
 			o.flags |= FG_PERF_PID;
 			break;
@@ -340,14 +336,10 @@ main(int argc, char **argv)
 			nopython = true;
 			break;
 		case OPT_PYPATH:
-			if (strcmp(optarg, "base") == 0)
-				py.path = FG_PY_PATH_BASE;
-			else if (strcmp(optarg, "full") == 0)
-				py.path = FG_PY_PATH_FULL;
-			else
-				tool_usage_error(synopsis,
-						 "--py-path must be 'base' or 'full', not '%s'",
-						 optarg);
+			/* in the order of enum fg_py_path */
+			py.path = (enum fg_py_path)
+				tool_choice(synopsis, optarg, py_paths, 2,
+					    "--py-path must be 'base' or 'full', not '%s'");
 			pyopt = true;
 			break;
 		case OPT_PYGLUE:
@@ -368,9 +360,7 @@ main(int argc, char **argv)
 			pyopt = true;
 			break;
 		default:
-			if (tool_common_option(&filter, ch, optarg, synopsis))
-				break;
-			tool_bad_option(synopsis, ch, argv);
+			tool_other_option(&filter, ch, optarg, synopsis, argv);
 		}
 	}
 	if ((o.flags & FG_PERF_PID) && (o.flags & FG_PERF_TID))
@@ -387,14 +377,7 @@ main(int argc, char **argv)
 	o.nskip_after = nskip;
 	argc -= optind;
 	argv += optind;
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-") == 0) {
-			if (stdin_seen)
-				tool_usage_error(synopsis,
-						 "standard input can be read only once");
-			stdin_seen = true;
-		}
-	}
+	tool_stdin_once(synopsis, argc, argv);
 
 	/* a bad --py-glue pattern is a usage error, found before reading */
 	{
@@ -450,22 +433,8 @@ main(int argc, char **argv)
 	}
 
 	tool_filter_apply(filter, &s, 1, NULL);
-	if (tool_verbose) {
-		char t[FG_COUNT_BUFSZ];
-		struct fg_count c;
-
-		if (fg_stacks_total(s, 0, &c) == FG_OK) {
-			fg_count_format(&c, t);
-			tool_warn("output: %zu stacks, total %s",
-				  fg_stacks_count(s), t);
-		}
-	}
-	out = tool_output_open(output);
-	if (fg_folded_write(s, out) < 0) {
-		tool_output_close();
-		tool_die(TOOL_EXIT_FAIL, "write error");
-	}
-	tool_output_close();
+	tool_verbose_summary(s);
+	tool_write_folded(output, s, NULL);
 	fg_filter_free(filter);
 	fg_stacks_free(s);
 	fg_symtab_free(syms);

@@ -39,13 +39,12 @@ usage(void)
 "                         into their caller's self time (default 0)\n"
 "      --no-lines         leave line numbers out of frame names, merging a\n"
 "                         file's functions of the same name\n"
-"  -o, --output FILE      write to FILE, replaced only on success\n"
+TOOL_HELP_OUTPUT
 "      --path MODE        file names in frames: base (default), full, or\n"
 "                         relative=DIR (relative to DIR where below it)\n"
 "      --strict           stop at the first malformed entry\n"
 "      --unit UNIT        ns, us (default), ms or s\n"
-"  -h, --help             print this help and exit\n"
-"  -V, --version          print the version and exit\n"
+TOOL_HELP_HV
 "\n"
 TOOL_COMMON_HELP
 "\n"
@@ -136,15 +135,12 @@ main(int argc, char **argv)
 	enum { OPT_MARK = 256, OPT_MIN, OPT_NOLINES, OPT_PATH, OPT_STRICT,
 	       OPT_UNIT };
 	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
 		{ "mark-guessed", no_argument, NULL, OPT_MARK },
 		{ "min-percent", required_argument, NULL, OPT_MIN },
 		{ "no-lines", no_argument, NULL, OPT_NOLINES },
-		{ "output", required_argument, NULL, 'o' },
 		{ "path", required_argument, NULL, OPT_PATH },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "unit", required_argument, NULL, OPT_UNIT },
-		{ "version", no_argument, NULL, 'V' },
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -159,7 +155,6 @@ main(int argc, char **argv)
 	struct fg_filter *filter = NULL;
 	bool strict = false, bad = false;
 	int ch, i, nfiles, rc;
-	FILE *out;
 
 	tool_init("stackcollapse-pstats");
 	while ((ch = getopt_long(argc, argv, ":ho:V", longopts, NULL)) != -1) {
@@ -171,8 +166,6 @@ main(int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
-		case 'V':
-			tool_version();
 		case OPT_MARK:
 			po.mark_guessed = true;
 			break;
@@ -192,18 +185,13 @@ main(int argc, char **argv)
 			po.unit = parse_unit(optarg);
 			break;
 		default:
-			if (tool_common_option(&filter, ch, optarg, synopsis))
-				break;
-			tool_bad_option(synopsis, ch, argv);
+			tool_other_option(&filter, ch, optarg, synopsis, argv);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	nfiles = argc > 0 ? argc : 1;
-	for (i = 0, ch = 0; i < argc; i++)
-		if (strcmp(argv[i], "-") == 0 && ch++ > 0)
-			tool_usage_error(synopsis,
-					 "standard input can be read only once");
+	tool_stdin_once(synopsis, argc, argv);
 
 	ps = fg_pstats_new();
 	for (i = 0; i < nfiles; i++) {
@@ -243,23 +231,8 @@ main(int argc, char **argv)
 		tool_warn("too many call paths: contexts under %g %% of the total time were merged",
 			  res.merge_fraction * 100);
 	tool_filter_apply(filter, &s, 1, NULL);
-	if (tool_verbose) {
-		char t[FG_COUNT_BUFSZ];
-		struct fg_count c;
-
-		if (fg_stacks_total(s, 0, &c) == FG_OK) {
-			fg_count_format(&c, t);
-			tool_warn("output: %zu stacks, total %s",
-				  fg_stacks_count(s), t);
-		}
-	}
-
-	out = tool_output_open(output);
-	if (fg_folded_write(s, out) < 0) {
-		tool_output_close();
-		tool_die(TOOL_EXIT_FAIL, "write error");
-	}
-	tool_output_close();
+	tool_verbose_summary(s);
+	tool_write_folded(output, s, NULL);
 
 	fg_filter_free(filter);
 	fg_stacks_free(s);

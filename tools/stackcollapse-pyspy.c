@@ -42,7 +42,7 @@ usage(void)
 "      --no-native        drop native frames (py-spy --native)\n"
 "      --no-processes     drop 'process PID:\"CMDLINE\"' frames\n"
 "      --no-threads       drop 'thread (TID): NAME' frames and profile roots\n"
-"  -o, --output FILE      write to FILE, replaced only on success\n"
+TOOL_HELP_OUTPUT
 "      --path P           file names: full (default), base (last component)\n"
 "                         or strip=PREFIX (without a leading PREFIX)\n"
 "      --strict           stop at the first malformed line\n"
@@ -50,8 +50,7 @@ usage(void)
 "                         every profile is sampled), us (default otherwise),\n"
 "                         ms or s\n"
 "  -v, --verbose          report each file's format, sizes and totals\n"
-"  -h, --help             print this help and exit\n"
-"  -V, --version          print the version and exit\n"
+TOOL_HELP_HV
 "\n"
 TOOL_COMMON_HELP
 "\n"
@@ -293,18 +292,6 @@ read_input(struct run *r, const char *arg)
 		close(fd);
 }
 
-static int
-parse_choice(const char *arg, const char *const *names, size_t n,
-	     const char *what)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(arg, names[i]) == 0)
-			return (int)i;
-	tool_usage_error(synopsis, "invalid %s '%s'", what, arg);
-}
-
 enum {
 	OPT_DROP_EMPTY = 256,
 	OPT_INPUT,
@@ -323,17 +310,14 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "drop-empty", no_argument, NULL, OPT_DROP_EMPTY },
 		{ "granularity", required_argument, NULL, 'g' },
-		{ "help", no_argument, NULL, 'h' },
 		{ "input", required_argument, NULL, OPT_INPUT },
 		{ "merge-threads", no_argument, NULL, OPT_MERGE_THREADS },
 		{ "no-native", no_argument, NULL, OPT_NO_NATIVE },
 		{ "no-processes", no_argument, NULL, OPT_NO_PROCESSES },
 		{ "no-threads", no_argument, NULL, OPT_NO_THREADS },
-		{ "output", required_argument, NULL, 'o' },
 		{ "path", required_argument, NULL, OPT_PATH },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "unit", required_argument, NULL, OPT_UNIT },
-		{ "version", no_argument, NULL, 'V' },
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -348,8 +332,7 @@ main(int argc, char **argv)
 	struct fg_symtab *syms;
 	struct fg_stacks *s;
 	struct fg_filter *filter = NULL;
-	FILE *out;
-	int ch, i, nstdin;
+	int ch, i;
 
 	memset(&r, 0, sizeof(r));
 	tool_init("stackcollapse-pyspy");
@@ -360,15 +343,17 @@ main(int argc, char **argv)
 			break;
 		case 'g':
 			o.granularity = (enum fg_pyspy_granularity)
-				parse_choice(optarg, grans, 3, "granularity");
+				tool_choice(synopsis, optarg, grans, 3,
+					    "invalid granularity '%s'");
 			break;
 		case 'h':
 			usage();
 			tool_output_close();
 			return TOOL_EXIT_OK;
 		case OPT_INPUT:
-			r.input = (enum input)(1 + parse_choice(optarg, inputs,
-								3, "input format"));
+			r.input = (enum input)(1 + tool_choice(synopsis, optarg,
+							       inputs, 3,
+							       "invalid input format '%s'"));
 			break;
 		case OPT_MERGE_THREADS:
 			o.merge_threads = true;
@@ -407,26 +392,20 @@ main(int argc, char **argv)
 		case OPT_UNIT:
 			r.unit = (enum fg_speedscope_unit)
 				(FG_UNIT_SAMPLES +
-				 parse_choice(optarg, units, 4, "unit"));
+				 tool_choice(synopsis, optarg, units, 4,
+					     "invalid unit '%s'"));
 			break;
 		case 'v':
 			tool_verbose = 1;
 			break;
-		case 'V':
-			tool_version();
 		default:
-			if (tool_common_option(&filter, ch, optarg, synopsis))
-				break;
-			tool_bad_option(synopsis, ch, argv);
+			tool_other_option(&filter, ch, optarg, synopsis, argv);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	r.verbose = tool_verbose;
-	for (i = 0, nstdin = 0; i < argc; i++)
-		if (strcmp(argv[i], "-") == 0 && ++nstdin > 1)
-			tool_usage_error(synopsis,
-					 "standard input can be read only once");
+	tool_stdin_once(synopsis, argc, argv);
 
 	syms = fg_symtab_new();
 	s = fg_stacks_new(syms, 1);
@@ -439,12 +418,7 @@ main(int argc, char **argv)
 		read_input(&r, argv[i]);
 	tool_filter_apply(filter, &s, 1, NULL);
 
-	out = tool_output_open(output);
-	if (fg_folded_write(s, out) < 0) {
-		tool_output_close();
-		tool_die(TOOL_EXIT_FAIL, "write error");
-	}
-	tool_output_close();
+	tool_write_folded(output, s, NULL);
 
 	fg_pyspy_free(r.p);
 	fg_filter_free(filter);

@@ -45,11 +45,10 @@ usage(void)
 "  -u, --unit UNIT        ns, us (default for time), ms, s; B, KiB\n"
 "                         (default for memory and copy), MiB, GiB;\n"
 "                         samples (stacks, combined)\n"
-"  -o, --output FILE      write to FILE, replaced only on success\n"
+TOOL_HELP_OUTPUT
 "      --strict           stop at the first malformed entry\n"
 "  -v, --verbose          print each profile's totals on standard error\n"
-"  -h, --help             print this help and exit\n"
-"  -V, --version          print the version and exit\n"
+TOOL_HELP_HV
 "\n"
 TOOL_COMMON_HELP
 "\n"
@@ -132,21 +131,20 @@ collapse_file(const char *path, const struct fg_scalene_opts *o,
 	return st.bad > 0;
 }
 
+static const char *const frame_styles[] = { "file", "pyspy" };
+
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "drop-interp", no_argument, NULL, OPT_DROP_INTERP },
 		{ "frames", required_argument, NULL, OPT_FRAMES },
-		{ "help", no_argument, NULL, 'h' },
 		{ "metric", required_argument, NULL, 'm' },
 		{ "no-native", no_argument, NULL, OPT_NO_NATIVE },
-		{ "output", required_argument, NULL, 'o' },
 		{ "source", required_argument, NULL, OPT_SOURCE },
 		{ "split", no_argument, NULL, OPT_SPLIT },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "unit", required_argument, NULL, 'u' },
-		{ "version", no_argument, NULL, 'V' },
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -157,7 +155,6 @@ main(int argc, char **argv)
 	struct fg_symtab *syms;
 	struct fg_stacks *s;
 	struct fg_filter *filter = NULL;
-	FILE *out;
 	int ch, v, i;
 
 	tool_init("stackcollapse-scalene");
@@ -177,14 +174,10 @@ main(int argc, char **argv)
 			o.drop_interp = true;
 			break;
 		case OPT_FRAMES:
-			if (strcmp(optarg, "file") == 0)
-				o.frames = FG_SCALENE_FRAMES_FILE;
-			else if (strcmp(optarg, "pyspy") == 0)
-				o.frames = FG_SCALENE_FRAMES_PYSPY;
-			else
-				tool_usage_error(synopsis,
-						 "unknown frame style '%s' (file or pyspy)",
-						 optarg);
+			/* in the order of enum fg_scalene_frames */
+			o.frames = (enum fg_scalene_frames)
+				tool_choice(synopsis, optarg, frame_styles, 2,
+					    "unknown frame style '%s' (file or pyspy)");
 			frames_given = true;
 			break;
 		case 'h':
@@ -227,12 +220,8 @@ main(int argc, char **argv)
 		case 'v':
 			tool_verbose = 1;
 			break;
-		case 'V':
-			tool_version();
 		default:
-			if (tool_common_option(&filter, ch, optarg, synopsis))
-				break;
-			tool_bad_option(synopsis, ch, argv);
+			tool_other_option(&filter, ch, optarg, synopsis, argv);
 		}
 	}
 	argc -= optind;
@@ -248,10 +237,7 @@ main(int argc, char **argv)
 				 fg_scalene_source_name(o.source));
 	if (fg_scalene_check_opts(&o, &d) < 0)
 		tool_usage_error(synopsis, "%s", d.msg);
-	for (i = 0, v = 0; i < argc; i++)
-		if (strcmp(argv[i], "-") == 0 && v++ > 0)
-			tool_usage_error(synopsis,
-					 "standard input can be read only once");
+	tool_stdin_once(synopsis, argc, argv);
 
 	syms = fg_symtab_new();
 	s = fg_stacks_new(syms, 1);
@@ -261,12 +247,7 @@ main(int argc, char **argv)
 		skipped |= collapse_file(argv[i], &o, s, verbose);
 	tool_filter_apply(filter, &s, 1, NULL);
 
-	out = tool_output_open(output);
-	if (fg_folded_write(s, out) < 0) {
-		tool_output_close();
-		tool_die(TOOL_EXIT_FAIL, "write error");
-	}
-	tool_output_close();
+	tool_write_folded(output, s, NULL);
 
 	fg_filter_free(filter);
 	fg_stacks_free(s);

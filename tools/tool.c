@@ -464,3 +464,102 @@ tool_progress_lines(struct fg_lines *l, const char *path)
 	if (progress.on)
 		fg_lines_set_progress(l, lines_progress, NULL);
 }
+
+void
+tool_write_folded(const char *path, const struct fg_stacks *s,
+		  const uint32_t *order)
+{
+	FILE *out = tool_output_open(path);
+	int rc = order != NULL ? fg_folded_write_sorted(s, order, out) :
+		fg_folded_write(s, out);
+
+	if (rc < 0) {
+		/* tool_output_close reports the error and removes -o's file */
+		tool_output_close();
+		tool_die(TOOL_EXIT_FAIL, "write error");
+	}
+	tool_output_close();
+}
+
+void
+tool_verbose_summary(const struct fg_stacks *s)
+{
+	unsigned col, ncols = fg_stacks_ncols(s);
+	char t[FG_COUNT_BUFSZ], all[4 * FG_COUNT_BUFSZ] = "";
+	struct fg_count c;
+	size_t len = 0;
+
+	if (!tool_verbose)
+		return;
+	for (col = 0; col < ncols; col++) {
+		if (fg_stacks_total(s, col, &c) != FG_OK)
+			return;
+		fg_count_format(&c, t);
+		if (len + 1 + strlen(t) >= sizeof(all))
+			break;
+		len += (size_t)snprintf(all + len, sizeof(all) - len, " %s", t);
+	}
+	tool_warn("output: %zu stacks, total%s%s", fg_stacks_count(s),
+		  ncols > 1 ? "s" : "", all);
+}
+
+int
+tool_choice(const char *synopsis, const char *arg, const char *const *names,
+	    size_t n, const char *msg)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(arg, names[i]) == 0)
+			return (int)i;
+	/* msg is checked as a format where it is written (tool.h) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	tool_usage_error(synopsis, msg, arg);
+#pragma GCC diagnostic pop
+}
+
+void
+tool_stdin_once(const char *synopsis, int argc, char *const *argv)
+{
+	int i, dashes = 0;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "-") == 0 && dashes++ > 0)
+			tool_usage_error(synopsis,
+					 "standard input can be read only once");
+}
+
+void
+tool_other_option(struct fg_filter **f, int ch, const char *arg,
+		  const char *synopsis, char **argv)
+{
+	if (ch == 'V')
+		tool_version();
+	if (!tool_common_option(f, ch, arg, synopsis))
+		tool_bad_option(synopsis, ch, argv);
+}
+
+struct fg_lines *
+tool_read_folded(const char *path, struct fg_stacks *s,
+		 const struct fg_folded_opts *opts, struct fg_folded_stats *st)
+{
+	struct fg_diag d = FG_DIAG_INIT;
+	struct fg_lines *in;
+	int rc;
+
+	in = fg_lines_open(path, &d);
+	if (in == NULL)
+		tool_die(TOOL_EXIT_FAIL, "%s", d.msg);
+	tool_progress_lines(in, path);
+	rc = fg_folded_read(in, s, opts, st, &d);
+	tool_progress_end();
+	if (rc < 0) {
+		if (d.msg[0] == '\0')
+			fg_diag_set(&d, fg_lines_name(in), 0, 0, "%s",
+				    fg_strerror(rc));
+		tool_die_diag(&d);
+	}
+	tool_report_skipped(st);
+	return in;
+}

@@ -76,10 +76,12 @@ void tool_report_skipped(const struct fg_folded_stats *st);
 
 /*
  * What every tool accepts beside its own options: the stack transforms
- * of flamekit-filters(7), --verbose, --progress and --quiet. A tool puts
- * TOOL_COMMON_LONGOPTS into its getopt_long table, passes every option
- * it does not know itself to tool_common_option() before calling it bad,
- * and prints TOOL_COMMON_HELP in its --help.
+ * of flamekit-filters(7), --verbose, --progress and --quiet, and
+ * -h/--help, -o/--output and -V/--version. A tool puts
+ * TOOL_COMMON_LONGOPTS into its getopt_long table, handles 'h' and 'o'
+ * itself, ends its option switch with tool_other_option() (which does
+ * 'V', the options here, and calls anything else bad), and prints
+ * TOOL_COMMON_HELP in its --help.
  */
 #define TOOL_OPT_FILTER 0x1000	/* + enum fg_filter_op */
 #define TOOL_OPT_VERBOSE 0x1100
@@ -97,7 +99,16 @@ void tool_report_skipped(const struct fg_folded_stats *st);
 	{ "rename", required_argument, NULL, TOOL_OPT_FILTER + FG_FILTER_RENAME }, \
 	{ "verbose", no_argument, NULL, TOOL_OPT_VERBOSE }, \
 	{ "progress", no_argument, NULL, TOOL_OPT_PROGRESS }, \
-	{ "quiet", no_argument, NULL, TOOL_OPT_QUIET }
+	{ "quiet", no_argument, NULL, TOOL_OPT_QUIET }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "output", required_argument, NULL, 'o' }, \
+	{ "version", no_argument, NULL, 'V' }
+/* --help's lines for -o, and for -h and -V, in the tools' usual layout */
+#define TOOL_HELP_OUTPUT \
+"  -o, --output FILE      write to FILE, replaced only on success\n"
+#define TOOL_HELP_HV \
+"  -h, --help             print this help and exit\n" \
+"  -V, --version          print the version and exit\n"
 #define TOOL_COMMON_HELP \
 "Stack transforms, in the order given (flamekit-filters(7)):\n" \
 "  --include RE  --exclude RE  --focus RE  --show-from RE  --hide RE\n" \
@@ -150,5 +161,52 @@ int tool_progress_active(void);
  * tool_progress_end() also removes the hook.
  */
 void tool_progress_fd(int fd, const char *name);
+
+/*
+ * Writes the folded table s to path (standard output when NULL or "-")
+ * through tool_output_open() and tool_output_close(), in the order given
+ * (an fg_stacks_sorted() array) or, when order is NULL, in table order.
+ * A write error removes -o's file and exits 1.
+ */
+void tool_write_folded(const char *path, const struct fg_stacks *s,
+		       const uint32_t *order);
+
+/*
+ * With --verbose, says on standard error what is written:
+ * "output: N stacks, total T" ("totals T1 T2" for several columns).
+ */
+void tool_verbose_summary(const struct fg_stacks *s);
+
+/*
+ * Returns the index of arg among names[0..n-1]. Anything else is a usage
+ * error (exit 2) worded by msg, a format with one %s for arg.
+ */
+int tool_choice(const char *synopsis, const char *arg,
+		const char *const *names, size_t n, const char *msg)
+	__attribute__((format(printf, 5, 0)));
+
+/*
+ * Standard input can be read only once: more than one "-" among the
+ * argc operands in argv is a usage error (exit 2).
+ */
+void tool_stdin_once(const char *synopsis, int argc, char *const *argv);
+
+/*
+ * The default case of a tool's option switch: -V/--version
+ * (tool_version()), tool_common_option(), and for an option it does not
+ * know either, tool_bad_option() (exit 2).
+ */
+void tool_other_option(struct fg_filter **f, int ch, const char *arg,
+		       const char *synopsis, char **argv);
+
+/*
+ * Reads the folded file path (NULL or "-": standard input) into s with
+ * opts, drawing progress, and reports its skipped lines. Returns the
+ * still open reader (for its name and size) for the caller to close. A
+ * file that cannot be opened or read ends the tool (status 1).
+ */
+struct fg_lines *tool_read_folded(const char *path, struct fg_stacks *s,
+				  const struct fg_folded_opts *opts,
+				  struct fg_folded_stats *st);
 
 #endif /* FG_TOOL_H */

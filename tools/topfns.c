@@ -42,10 +42,9 @@ usage(void)
 "      --callers REGEX    the callers of the matching functions, with the\n"
 "                         count along each edge\n"
 "      --callees REGEX    the callees of the matching functions\n"
-"  -o, --output FILE      write to FILE, replaced only on success\n"
+TOOL_HELP_OUTPUT
 "      --strict           stop at the first malformed line\n"
-"  -h, --help             print this help and exit\n"
-"  -V, --version          print the version and exit\n"
+TOOL_HELP_HV
 "\n"
 TOOL_COMMON_HELP
 "\n"
@@ -1060,17 +1059,6 @@ parse_num(const char *s, const char *what)
 	return v;
 }
 
-static int
-pick(const char *s, const char *const *names, size_t n, const char *what)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(s, names[i]) == 0)
-			return (int)i;
-	tool_usage_error(synopsis, "invalid %s '%s'", what, s);
-}
-
 static const char *const by_names[] = { "function", "file", "module",
 					"frame" };
 
@@ -1103,13 +1091,10 @@ main(int argc, char **argv)
 		{ "callees", required_argument, NULL, OPT_CALLEES },
 		{ "callers", required_argument, NULL, OPT_CALLERS },
 		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "output", required_argument, NULL, 'o' },
 		{ "rows", required_argument, NULL, 'n' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "threshold", required_argument, NULL, 't' },
-		{ "version", no_argument, NULL, 'V' },
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -1127,12 +1112,14 @@ main(int argc, char **argv)
 				 NULL)) != -1) {
 		switch (ch) {
 		case 'b':
-			o.by = (enum fg_top_by)pick(optarg, by_names, 4,
-						    "--by key");
+			o.by = (enum fg_top_by)tool_choice(synopsis, optarg,
+							   by_names, 4,
+							   "invalid --by key '%s'");
 			break;
 		case 'f':
-			o.fmt = (enum format)pick(optarg, format_names, 5,
-						  "format");
+			o.fmt = (enum format)tool_choice(synopsis, optarg,
+							 format_names, 5,
+							 "invalid format '%s'");
 			break;
 		case 'h':
 			usage();
@@ -1145,7 +1132,8 @@ main(int argc, char **argv)
 			output = optarg;
 			break;
 		case 's':
-			o.sort = pick(optarg, sort_names, 4, "sort key");
+			o.sort = tool_choice(synopsis, optarg, sort_names, 4,
+					     "invalid sort key '%s'");
 			break;
 		case 't': {
 			char *end;
@@ -1159,8 +1147,6 @@ main(int argc, char **argv)
 						 optarg);
 			break;
 		}
-		case 'V':
-			tool_version();
 		case OPT_STRICT:
 			o.strict = true;
 			break;
@@ -1171,22 +1157,12 @@ main(int argc, char **argv)
 			o.callees = optarg;
 			break;
 		default:
-			if (tool_common_option(&filter, ch, optarg, synopsis))
-				break;
-			tool_bad_option(synopsis, ch, argv);
+			tool_other_option(&filter, ch, optarg, synopsis, argv);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	{
-		int dashes = 0;
-
-		for (i = 0; i < argc; i++)
-			dashes += strcmp(argv[i], "-") == 0;
-		if (dashes > 1)
-			tool_usage_error(synopsis,
-					 "standard input can be read only once");
-	}
+	tool_stdin_once(synopsis, argc, argv);
 
 	/* Compile every pattern before reading anything. */
 	x.top = new_top(&o, NULL);

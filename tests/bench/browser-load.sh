@@ -20,11 +20,8 @@
 
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-cd "$root"
+. "$(dirname "$0")/lib.sh"
 
-BUILD=${BUILD:-build}
 RUNS=${RUNS:-3}
 NSTACKS=${NSTACKS:-1000000}
 NNAMES=${NNAMES:-4000}
@@ -32,32 +29,20 @@ SEED=${SEED:-1}
 
 flamegraph=$BUILD/flamegraph
 gen=$BUILD/tests/bench/genfolded
-for b in "$flamegraph" "$gen"; do
-	if [ ! -x "$b" ]; then
-		echo "browser-load: $b is missing; run" \
-		     "make BUILD=$BUILD all $gen" >&2
-		exit 1
-	fi
-done
+bench=browser-load
+bench_require "all $gen" "$flamegraph" "$gen"
 if [ ! -d tests/browser/node_modules/playwright-core ]; then
 	(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 cache=$BUILD/bench
 mkdir -p "$cache"
-gensum=$(cksum <"$here/genfolded.c" | cut -d' ' -f1)
-key=s$SEED-n$NSTACKS-k$NNAMES-g$gensum
-big=$cache/folded-$key.folded
-svg=$cache/browser-$key.svg
-
-if [ ! -s "$big" ]; then
-	echo "generating $big ..." >&2
-	"$gen" -s "$SEED" "$NSTACKS" "$NNAMES" >"$big.tmp"
-	mv "$big.tmp" "$big"
-fi
-t0=$(date +%s.%N)
+big=$(folded_input "$NSTACKS")
+svg=$cache/browser-${big#"$cache"/folded-}
+svg=${svg%.folded}.svg
+t0=$(now)
 "$flamegraph" -o "$svg" "$big"
-t1=$(date +%s.%N)
+t1=$(now)
 awk -v n="$NSTACKS" -v a="$t0" -v b="$t1" -v mb="$(wc -c <"$big")" \
     -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
 	printf "browser-load: %d unique stacks (%.0f MB folded), drawn by " \

@@ -29,84 +29,30 @@
 
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-cd "$root"
+. "$(dirname "$0")/lib.sh"
 
-BUILD=${BUILD:-build}
 RUNS=${RUNS:-3}
 NSTACKS=${NSTACKS:-128000}
 NNAMES=${NNAMES:-4000}
 SEED=${SEED:-1}
 BIG=${BIG:-0}
 
+bench_init flamegraph-raster
 fg=$BUILD/flamegraph
 gen=$BUILD/tests/bench/genfolded
-for b in "$fg" "$gen"; do
-	if [ ! -x "$b" ]; then
-		echo "flamegraph-raster.sh: $b is missing; run make all $gen" >&2
-		exit 1
-	fi
-done
-if [ ! -x /usr/bin/time ]; then
-	echo "flamegraph-raster.sh: /usr/bin/time is missing (Debian package time)" >&2
-	exit 1
-fi
-case $RUNS in '' | *[!0-9]* | 0)
-	echo "flamegraph-raster.sh: RUNS must be a positive integer" >&2
-	exit 1 ;;
-esac
+bench_require "all $gen" "$fg" "$gen"
 
-cache=$BUILD/bench
-mkdir -p "$cache"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/flamegraph-raster.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
-gensum=$(cksum <"$here/genfolded.c" | cut -d' ' -f1)
-
-# input N: the cached file of N unique stacks
-input() {
-	f=$cache/folded-s$SEED-n$1-k$NNAMES-g$gensum.folded
-	if [ ! -s "$f" ]; then
-		echo "generating $f ..." >&2
-		"$gen" -s "$SEED" "$1" "$NNAMES" >"$f.tmp"
-		mv "$f.tmp" "$f"
-	fi
-	echo "$f"
-}
-
-now() {
-	date +%s.%N
-}
-
-median() {
-	sort -n "$1" | awk '{ v[NR] = $1 }
-		END { if (NR % 2) printf "%.4f\n", v[(NR + 1) / 2];
-		      else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# run NAME CMD...: one timed run, wall time and RSS appended to NAME's lists
+# run NAME CMD...: one timed run, its output kept in $tmp/out.NAME
 run() {
-	name=$1
-	shift
-	t0=$(now)
-	/usr/bin/time -f '%M %U %S' -o "$tmp/rss1" "$@" >"$tmp/out.$name"
-	t1=$(now)
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }' >>"$tmp/t.$name"
-	tail -n 1 "$tmp/rss1" | awk '{ print $1 }' >>"$tmp/rss.$name"
-	tail -n 1 "$tmp/rss1" | awk '{ printf "%.4f\n", $2 + $3 }' >>"$tmp/cpu.$name"
+	measure -o "$tmp/out.$1" "$@"
 }
 
 bench() {
 	f=$1
 	runs=$2
-	bytes=$(wc -c <"$f" | tr -d ' ')
+	bytes=$(bytes_of "$f")
 	cat "$f" >/dev/null
-	for n in cat svg png pdf; do
-		: >"$tmp/t.$n"
-		: >"$tmp/rss.$n"
-		: >"$tmp/cpu.$n"
-	done
+	rm -f "$tmp"/*.wall "$tmp"/*.cpu "$tmp"/*.rss
 	i=0
 	while [ "$i" -lt "$runs" ]; do
 		run cat cat "$f"
@@ -123,19 +69,19 @@ bench() {
 		echo "flamegraph-raster.sh: the PDF is not a PDF" >&2
 		exit 1
 	}
-	tc=$(median "$tmp/t.cat")
+	tc=$(median "$tmp/cat.wall")
 	printf "%s: %.1f MB, %s unique stacks; median of %d runs\n" \
 	       "$(basename "$f")" "$(echo "$bytes" | awk '{ print $1 / 1e6 }')" \
-	       "$(wc -l <"$f" | tr -d ' ')" "$runs"
+	       "$(lines_of "$f")" "$runs"
 	printf "%-6s %8s %8s %8s %8s %8s %9s %10s\n" output "wall(s)" "x cat" \
 	       "x svg" "cpu(s)" "x svg" "RSS(MB)" "size(MB)"
-	ts=$(median "$tmp/t.svg")
-	cs=$(median "$tmp/cpu.svg")
+	ts=$(median "$tmp/svg.wall")
+	cs=$(median "$tmp/svg.cpu")
 	for n in cat svg png pdf; do
-		t=$(median "$tmp/t.$n")
-		c=$(median "$tmp/cpu.$n")
-		rss=$(sort -n "$tmp/rss.$n" | tail -n 1)
-		size=$(wc -c <"$tmp/out.$n" | tr -d ' ')
+		t=$(median "$tmp/$n.wall")
+		c=$(median "$tmp/$n.cpu")
+		rss=$(maximum "$tmp/$n.rss")
+		size=$(bytes_of "$tmp/out.$n")
 		[ "$n" = cat ] && size=0
 		mark=
 		if [ "$n" = png ]; then
@@ -152,7 +98,7 @@ bench() {
 	done
 }
 
-bench "$(input "$NSTACKS")" "$RUNS"
+bench "$(folded_input "$NSTACKS")" "$RUNS"
 if [ "$BIG" = 1 ]; then
-	bench "$(input 1000000)" "$RUNS"
+	bench "$(folded_input 1000000)" "$RUNS"
 fi

@@ -27,11 +27,8 @@
 
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-cd "$root"
+. "$(dirname "$0")/lib.sh"
 
-BUILD=${BUILD:-build}
 RUNS=${RUNS:-3}
 NSTACKS=${NSTACKS:-128000}
 NNAMES=${NNAMES:-4000}
@@ -39,63 +36,17 @@ SEED=${SEED:-1}
 MAX_TIME=0.12
 MAX_RSS_MB=58
 
+bench_init flamegraph
 fg=$BUILD/flamegraph
 gen=$BUILD/tests/bench/genfolded
-for b in "$fg" "$gen"; do
-	if [ ! -x "$b" ]; then
-		echo "flamegraph.sh: $b is missing; run make all $gen" >&2
-		exit 1
-	fi
-done
-if [ ! -x /usr/bin/time ]; then
-	echo "flamegraph.sh: /usr/bin/time is missing (Debian package time)" >&2
-	exit 1
-fi
-case $RUNS in '' | *[!0-9]* | 0)
-	echo "flamegraph.sh: RUNS must be a positive integer" >&2
-	exit 1 ;;
-esac
-
-cache=$BUILD/bench
-mkdir -p "$cache"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/flamegraph-bench.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
-
-gensum=$(cksum <"$here/genfolded.c" | cut -d' ' -f1)
-key=s$SEED-n$NSTACKS-k$NNAMES-g$gensum
-big=$cache/folded-$key.folded
-sorted=$cache/folded-$key.sorted.folded
-
-if [ ! -s "$big" ]; then
-	echo "generating $big ..." >&2
-	"$gen" -s "$SEED" "$NSTACKS" "$NNAMES" >"$big.tmp"
-	mv "$big.tmp" "$big"
-fi
-if [ ! -s "$sorted" ]; then
-	echo "sorting into $sorted ..." >&2
-	LC_ALL=C sort -T "$cache" -o "$sorted.tmp" "$big"
-	mv "$sorted.tmp" "$sorted"
-fi
-
-now() {
-	date +%s.%N
-}
-
-elapsed() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f\n", b - a }'
-}
-
-median() {
-	sort -n "$1" | awk '{ v[NR] = $1 }
-		END { if (NR % 2) printf "%.4f\n", v[(NR + 1) / 2];
-		      else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+bench_require "all $gen" "$fg" "$gen"
+big=$(folded_input "$NSTACKS")
+sorted=$(folded_sorted "$big")
 
 bench() {
 	label=$1
 	f=$2
-	bytes=$(wc -c <"$f" | tr -d ' ')
+	bytes=$(bytes_of "$f")
 
 	# untimed: the page cache, and a check that the SVG is whole
 	cat "$f" >/dev/null
@@ -104,32 +55,20 @@ bench() {
 		echo "flamegraph.sh: $f: the SVG is not complete" >&2
 		exit 1
 	}
-	svgbytes=$(wc -c <"$tmp/out.svg" | tr -d ' ')
+	svgbytes=$(bytes_of "$tmp/out.svg")
 	frames=$(grep -o '<g class="f"' "$tmp/out.svg" | wc -l | tr -d ' ')
 
-	: >"$tmp/base"
-	: >"$tmp/fg"
-	: >"$tmp/rss"
-	: >"$tmp/cpu"
+	rm -f "$tmp"/base.* "$tmp"/fg.*
 	i=0
 	while [ "$i" -lt "$RUNS" ]; do
-		t0=$(now)
-		cat "$f" >/dev/null
-		t1=$(now)
-		elapsed "$t0" "$t1" >>"$tmp/base"
-
-		t0=$(now)
-		/usr/bin/time -f '%M %U %S' -o "$tmp/rss1" "$fg" "$f" >"$tmp/out.svg"
-		t1=$(now)
-		elapsed "$t0" "$t1" >>"$tmp/fg"
-		tail -n 1 "$tmp/rss1" | cut -d' ' -f1 >>"$tmp/rss"
-		tail -n 1 "$tmp/rss1" | awk '{ printf "%.4f\n", $2 + $3 }' >>"$tmp/cpu"
+		measure base cat "$f"
+		measure -o "$tmp/out.svg" fg "$fg" "$f"
 		i=$((i + 1))
 	done
-	tb=$(median "$tmp/base")
-	tf=$(median "$tmp/fg")
-	rsskb=$(sort -n "$tmp/rss" | tail -n 1)
-	cpu=$(median "$tmp/cpu")
+	tb=$(median "$tmp/base.wall")
+	tf=$(median "$tmp/fg.wall")
+	rsskb=$(maximum "$tmp/fg.rss")
+	cpu=$(median "$tmp/fg.cpu")
 	awk -v label="$label" -v bytes="$bytes" -v tb="$tb" -v tf="$tf" -v cpu="$cpu" \
 	    -v rsskb="$rsskb" -v svg="$svgbytes" -v frames="$frames" \
 	    -v maxt="$MAX_TIME" -v maxr="$MAX_RSS_MB" 'BEGIN {
@@ -144,7 +83,7 @@ bench() {
 	}'
 }
 
-size=$(wc -c <"$big" | tr -d ' ')
+size=$(bytes_of "$big")
 awk -v n="$NSTACKS" -v k="$NNAMES" -v s="$SEED" -v size="$size" \
     -v runs="$RUNS" -v maxt="$MAX_TIME" -v maxr="$MAX_RSS_MB" 'BEGIN {
 	printf "flamegraph: %d unique stacks, %d names, seed %d; " \

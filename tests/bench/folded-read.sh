@@ -30,11 +30,8 @@
 
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-cd "$root"
+. "$(dirname "$0")/lib.sh"
 
-BUILD=${BUILD:-build}
 RUNS=${RUNS:-5}
 NSTACKS=${NSTACKS:-1000000}
 NNAMES=${NNAMES:-4000}
@@ -42,48 +39,14 @@ SEED=${SEED:-1}
 MAX_TIME_RATIO=4
 MAX_RSS_RATIO=1.5
 
+bench_init folded-read
 difffold=$BUILD/difffold
 gen=$BUILD/tests/bench/genfolded
-for b in "$difffold" "$gen"; do
-	if [ ! -x "$b" ]; then
-		echo "folded-read: $b is missing; run" \
-		     "make BUILD=$BUILD all $gen" >&2
-		exit 1
-	fi
-done
-if [ ! -x /usr/bin/time ]; then
-	echo "folded-read: /usr/bin/time is missing (Debian package time)" >&2
-	exit 1
-fi
-case $RUNS in '' | *[!0-9]* | 0)
-	echo "folded-read: RUNS must be a positive integer" >&2
-	exit 1 ;;
-esac
+bench_require "all $gen" "$difffold" "$gen"
 
-cache=$BUILD/bench
-mkdir -p "$cache"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/folded-read.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
-
-# The cache key: the parameters and a checksum of the generator's source,
-# so a changed generator makes new files.
-gensum=$(cksum <"$here/genfolded.c" | cut -d' ' -f1)
-key=s$SEED-n$NSTACKS-k$NNAMES-g$gensum
-big=$cache/folded-$key.folded
-sorted=$cache/folded-$key.sorted.folded
-textf=$cache/folded-$key.textbytes
-
-if [ ! -s "$big" ]; then
-	echo "generating $big ..." >&2
-	"$gen" -s "$SEED" "$NSTACKS" "$NNAMES" >"$big.tmp"
-	mv "$big.tmp" "$big"
-fi
-if [ ! -s "$sorted" ]; then
-	echo "sorting into $sorted ..." >&2
-	LC_ALL=C sort -T "$cache" -o "$sorted.tmp" "$big"
-	mv "$sorted.tmp" "$sorted"
-fi
+big=$(folded_input "$NSTACKS")
+sorted=$(folded_sorted "$big")
+textf=${big%.folded}.textbytes
 if [ ! -s "$textf" ]; then
 	# The stack part of each line: all but the last field and the
 	# blank before it (the count) and the newline.
@@ -93,34 +56,17 @@ if [ ! -s "$textf" ]; then
 fi
 textbytes=$(cat "$textf")
 
-# now: seconds since the epoch, to the nanosecond
-now() {
-	date +%s.%N
-}
-
-# elapsed T0 T1: T1 - T0 in seconds
-elapsed() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f\n", b - a }'
-}
-
-# median FILE: the median of the numbers in FILE, one a line
-median() {
-	sort -n "$1" | awk '{ v[NR] = $1 }
-		END { if (NR % 2) printf "%.4f\n", v[(NR + 1) / 2];
-		      else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
 # bench LABEL FILE: measures both commands on FILE; prints two table rows
 bench() {
 	label=$1
 	f=$2
-	bytes=$(wc -c <"$f" | tr -d ' ')
+	bytes=$(bytes_of "$f")
 
 	# Untimed: bring the file into the page cache, and check difffold's
 	# output once (every stack, with equal before and after counts).
 	cat "$f" >/dev/null
 	"$difffold" "$f" "$f" >"$tmp/out"
-	lines=$(wc -l <"$tmp/out" | tr -d ' ')
+	lines=$(lines_of "$tmp/out")
 	if [ "$lines" -ne "$NSTACKS" ]; then
 		echo "folded-read: difffold printed $lines stacks for $f," \
 		     "expected $NSTACKS" >&2
@@ -135,37 +81,18 @@ bench() {
 	fi
 	rm -f "$tmp/out"
 
-	: >"$tmp/base"
-	: >"$tmp/diff"
-	: >"$tmp/basecpu"
-	: >"$tmp/diffcpu"
-	: >"$tmp/rss"
+	rm -f "$tmp"/base.* "$tmp"/diff.*
 	i=0
 	while [ "$i" -lt "$RUNS" ]; do
-		# CPU time (user + system) too: with other jobs on the
-		# machine, wall time says as much about them as about us.
-		t0=$(now)
-		/usr/bin/time -f '%U %S' -o "$tmp/cpu1" \
-			sh -c 'cat "$1" | wc -l' sh "$f" >/dev/null
-		t1=$(now)
-		elapsed "$t0" "$t1" >>"$tmp/base"
-		awk '{ print $1 + $2 }' "$tmp/cpu1" >>"$tmp/basecpu"
-
-		t0=$(now)
-		/usr/bin/time -f '%U %S %M' -o "$tmp/rss1" \
-			"$difffold" "$f" "$f" >/dev/null
-		t1=$(now)
-		elapsed "$t0" "$t1" >>"$tmp/diff"
-		tail -n 1 "$tmp/rss1" | awk '{ print $1 + $2 }' \
-			>>"$tmp/diffcpu"
-		tail -n 1 "$tmp/rss1" | awk '{ print $3 }' >>"$tmp/rss"
+		measure base sh -c 'cat "$1" | wc -l' sh "$f"
+		measure diff "$difffold" "$f" "$f"
 		i=$((i + 1))
 	done
-	tb=$(median "$tmp/base")
-	td=$(median "$tmp/diff")
-	cpub=$(median "$tmp/basecpu")
-	cpud=$(median "$tmp/diffcpu")
-	rsskb=$(sort -n "$tmp/rss" | tail -n 1)
+	tb=$(median "$tmp/base.wall")
+	td=$(median "$tmp/diff.wall")
+	cpub=$(median "$tmp/base.cpu")
+	cpud=$(median "$tmp/diff.cpu")
+	rsskb=$(maximum "$tmp/diff.rss")
 	awk -v label="$label" -v bytes="$bytes" -v tb="$tb" -v td="$td" \
 	    -v cb="$cpub" -v cd="$cpud" -v rsskb="$rsskb" -v text="$textbytes" \
 	    -v maxt="$MAX_TIME_RATIO" -v maxr="$MAX_RSS_RATIO" 'BEGIN {
@@ -183,7 +110,7 @@ bench() {
 	}'
 }
 
-size=$(wc -c <"$big" | tr -d ' ')
+size=$(bytes_of "$big")
 awk -v n="$NSTACKS" -v k="$NNAMES" -v s="$SEED" -v size="$size" \
     -v text="$textbytes" -v runs="$RUNS" -v maxt="$MAX_TIME_RATIO" \
     -v maxr="$MAX_RSS_RATIO" 'BEGIN {

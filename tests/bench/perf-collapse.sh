@@ -30,29 +30,16 @@
 
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-cd "$root"
+. "$(dirname "$0")/lib.sh"
 
-BUILD=${BUILD:-build}
 RUNS=${RUNS:-3}
 SIZE_MB=${SIZE_MB:-210}
 MIN_MBS=1000
 MIN_SPEEDUP=1.7
 
+bench_init perf-collapse
 tool=$BUILD/stackcollapse-perf
-if [ ! -x "$tool" ]; then
-	echo "perf-collapse: $tool is missing; run make BUILD=$BUILD" >&2
-	exit 1
-fi
-if [ ! -x /usr/bin/time ]; then
-	echo "perf-collapse: /usr/bin/time is missing (Debian package time)" >&2
-	exit 1
-fi
-case $RUNS in '' | *[!0-9]* | 0)
-	echo "perf-collapse: RUNS must be a positive integer" >&2
-	exit 1 ;;
-esac
+bench_require all "$tool"
 case $SIZE_MB in '' | *[!0-9]* | 0)
 	echo "perf-collapse: SIZE_MB must be a positive integer" >&2
 	exit 1 ;;
@@ -66,12 +53,6 @@ fifo) sched="chrt -f 10" ;;
 	echo "perf-collapse: SCHED must be empty or fifo" >&2
 	exit 1 ;;
 esac
-
-cache=$BUILD/bench
-mkdir -p "$cache"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/perf-collapse.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
 
 # The cache key: the size and a checksum of the recordings.
 sum=$(cat fixtures/perf/*.txt | cksum | cut -d' ' -f1)
@@ -89,41 +70,19 @@ if [ ! -s "$big" ]; then
 	mv "$big.tmp" "$big"
 fi
 if [ ! -s "$small" ]; then
-	bytes=$(wc -c <"$big" | tr -d ' ')
+	bytes=$(bytes_of "$big")
 	head -c $((bytes / 4)) "$big" >"$small.tmp"
 	mv "$small.tmp" "$small"
 fi
-bytes=$(wc -c <"$big" | tr -d ' ')
+bytes=$(bytes_of "$big")
 ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 
-now() {
-	date +%s.%N
-}
-
-elapsed() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f\n", b - a }'
-}
-
-median() {
-	sort -n "$1" | awk '{ v[NR] = $1 }
-		END { if (NR % 2) printf "%.4f\n", v[(NR + 1) / 2];
-		      else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# timed NAME CMD...: one run; appends the wall time to $tmp/NAME.t, the
-# CPU time (user + system) to $tmp/NAME.cpu and the peak RSS (KB) to
-# $tmp/NAME.rss
+# timed NAME CMD...: measure, under $sched, with standard error kept
 timed() {
-	name=$1
+	n=$1
 	shift
-	t0=$(now)
-	$sched /usr/bin/time -f '%M %U %S' -o "$tmp/rss1" "$@" >/dev/null \
-		2>"$tmp/err"
-	t1=$(now)
-	elapsed "$t0" "$t1" >>"$tmp/$name.t"
-	tail -n 1 "$tmp/rss1" | awk '{ print $1 }' >>"$tmp/$name.rss"
-	tail -n 1 "$tmp/rss1" | awk '{ printf "%.2f\n", $2 + $3 }' \
-		>>"$tmp/$name.cpu"
+	# shellcheck disable=SC2086 # $sched is a command and its arguments
+	measure "$n" $sched "$@" 2>"$tmp/err"
 }
 
 # Untimed: the page cache, and the same bytes from -j 1 and the default.
@@ -134,7 +93,7 @@ if ! cmp -s "$tmp/one.out" "$tmp/def.out"; then
 	echo "perf-collapse: -j 1 and the default differ on $big" >&2
 	exit 1
 fi
-stacks=$(wc -l <"$tmp/one.out" | tr -d ' ')
+stacks=$(lines_of "$tmp/one.out")
 rm -f "$tmp/one.out" "$tmp/def.out"
 
 i=0
@@ -146,15 +105,15 @@ while [ "$i" -lt "$RUNS" ]; do
 	i=$((i + 1))
 done
 
-tw=$(median "$tmp/wc.t")
-t1=$(median "$tmp/one.t")
-td=$(median "$tmp/def.t")
+tw=$(median "$tmp/wc.wall")
+t1=$(median "$tmp/one.wall")
+td=$(median "$tmp/def.wall")
 c1=$(median "$tmp/one.cpu")
 cd=$(median "$tmp/def.cpu")
-r1=$(sort -n "$tmp/one.rss" | tail -n 1)
-rd=$(sort -n "$tmp/def.rss" | tail -n 1)
-rq=$(sort -n "$tmp/quarter.rss" | tail -n 1)
-rw=$(sort -n "$tmp/wc.rss" | tail -n 1)
+r1=$(maximum "$tmp/one.rss")
+rd=$(maximum "$tmp/def.rss")
+rq=$(maximum "$tmp/quarter.rss")
+rw=$(maximum "$tmp/wc.rss")
 awk -v bytes="$bytes" -v stacks="$stacks" -v runs="$RUNS" -v ncpu="$ncpu" \
     -v tw="$tw" -v t1="$t1" -v td="$td" -v rw="$rw" -v r1="$r1" \
     -v rd="$rd" -v rq="$rq" -v minmbs="$MIN_MBS" -v minsp="$MIN_SPEEDUP" \

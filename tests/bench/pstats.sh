@@ -27,11 +27,8 @@
 
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-cd "$root"
+. "$(dirname "$0")/lib.sh"
 
-BUILD=${BUILD:-build}
 RUNS=${RUNS:-5}
 NFUNCS=${NFUNCS:-20000}
 FANOUT=${FANOUT:-6}
@@ -39,30 +36,13 @@ LAYERS=${LAYERS:-25}
 SEED=${SEED:-1}
 PYTHON=${PYTHON:-python3}
 
+bench_init pstats
 tool=$BUILD/stackcollapse-pstats
-if [ ! -x "$tool" ]; then
-	echo "pstats: $tool is missing; run make BUILD=$BUILD" >&2
-	exit 1
-fi
-if [ ! -x /usr/bin/time ]; then
-	echo "pstats: /usr/bin/time is missing (Debian package time)" >&2
-	exit 1
-fi
+bench_require all "$tool"
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
 	echo "pstats: $PYTHON not found (set PYTHON)" >&2
 	exit 1
 fi
-case $RUNS in '' | *[!0-9]* | 0)
-	echo "pstats: RUNS must be a positive integer" >&2
-	exit 1 ;;
-esac
-
-cache=$BUILD/bench
-mkdir -p "$cache"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pstats-bench.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
-
 gensum=$(cksum <"$here/genpstats.py" | cut -d' ' -f1)
 pyver=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 key=n$NFUNCS-f$FANOUT-l$LAYERS-s$SEED-py$pyver-g$gensum
@@ -85,61 +65,29 @@ nedges=$(echo "$info" | cut -d' ' -f2)
 want=$(echo "$info" | cut -d' ' -f3)
 "$tool" "$big" >"$tmp/out" 2>"$tmp/err"
 got=$(awk '{ s += $NF } END { printf "%.0f\n", s }' "$tmp/out")
-lines=$(wc -l <"$tmp/out" | tr -d ' ')
-outbytes=$(wc -c <"$tmp/out" | tr -d ' ')
+lines=$(lines_of "$tmp/out")
+outbytes=$(bytes_of "$tmp/out")
 if [ "$got" != "$want" ]; then
 	echo "pstats: output total $got us, expected $want us" >&2
 	exit 1
 fi
 rm -f "$tmp/out"
 
-now() {
-	date +%s.%N
-}
-
-elapsed() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f\n", b - a }'
-}
-
-median() {
-	sort -n "$1" | awk '{ v[NR] = $1 }
-		END { if (NR % 2) printf "%.4f\n", v[(NR + 1) / 2];
-		      else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
 cat "$big" >/dev/null
-: >"$tmp/base"
-: >"$tmp/tool"
-: >"$tmp/rss-base"
-: >"$tmp/rss-tool"
-: >"$tmp/cpu-base"
-: >"$tmp/cpu-tool"
 i=0
 while [ "$i" -lt "$RUNS" ]; do
-	t0=$(now)
-	/usr/bin/time -f '%M %U %S' -o "$tmp/rss1" "$PYTHON" -c \
+	measure base "$PYTHON" -c \
 		'import pstats, sys; pstats.Stats(sys.argv[1])' "$big"
-	t1=$(now)
-	elapsed "$t0" "$t1" >>"$tmp/base"
-	tail -n 1 "$tmp/rss1" | cut -d' ' -f1 >>"$tmp/rss-base"
-	tail -n 1 "$tmp/rss1" | awk '{ print $2 + $3 }' >>"$tmp/cpu-base"
-
-	t0=$(now)
-	/usr/bin/time -f '%M %U %S' -o "$tmp/rss1" "$tool" "$big" \
-		>/dev/null 2>&1
-	t1=$(now)
-	elapsed "$t0" "$t1" >>"$tmp/tool"
-	tail -n 1 "$tmp/rss1" | cut -d' ' -f1 >>"$tmp/rss-tool"
-	tail -n 1 "$tmp/rss1" | awk '{ print $2 + $3 }' >>"$tmp/cpu-tool"
+	measure tool "$tool" "$big" 2>/dev/null
 	i=$((i + 1))
 done
-tb=$(median "$tmp/base")
-tt=$(median "$tmp/tool")
-cb=$(median "$tmp/cpu-base")
-ct=$(median "$tmp/cpu-tool")
-rb=$(sort -n "$tmp/rss-base" | tail -n 1)
-rt=$(sort -n "$tmp/rss-tool" | tail -n 1)
-size=$(wc -c <"$big" | tr -d ' ')
+tb=$(median "$tmp/base.wall")
+tt=$(median "$tmp/tool.wall")
+cb=$(median "$tmp/base.cpu")
+ct=$(median "$tmp/tool.cpu")
+rb=$(maximum "$tmp/base.rss")
+rt=$(maximum "$tmp/tool.rss")
+size=$(bytes_of "$big")
 
 awk -v nf="$nfuncs" -v ne="$nedges" -v size="$size" -v runs="$RUNS" \
     -v lines="$lines" -v ob="$outbytes" -v tb="$tb" -v tt="$tt" \

@@ -30,11 +30,8 @@
 
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-cd "$root"
+. "$(dirname "$0")/lib.sh"
 
-BUILD=${BUILD:-build}
 RUNS=${RUNS:-5}
 RAW_BYTES=${RAW_BYTES:-200000000}
 NSAMPLES=${NSAMPLES:-1000000}
@@ -42,30 +39,12 @@ NTHREADS=${NTHREADS:-20}
 SEED=${SEED:-1}
 RAW_TARGET=${RAW_TARGET:-1000}
 
+bench_init pyspy
 tool=$BUILD/stackcollapse-pyspy
 gen=$BUILD/tests/bench/genpyspy
-for b in "$tool" "$gen"; do
-	if [ ! -x "$b" ]; then
-		echo "pyspy: $b is missing; run make BUILD=$BUILD all $gen" >&2
-		exit 1
-	fi
-done
-if [ ! -x /usr/bin/time ]; then
-	echo "pyspy: /usr/bin/time is missing (Debian package time)" >&2
-	exit 1
-fi
-case $RUNS in '' | *[!0-9]* | 0)
-	echo "pyspy: RUNS must be a positive integer" >&2
-	exit 1 ;;
-esac
+bench_require "all $gen" "$tool" "$gen"
 have_python=0
 command -v python3 >/dev/null 2>&1 && have_python=1
-
-cache=$BUILD/bench
-mkdir -p "$cache"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pyspy-bench.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
 
 gensum=$(cksum <"$here/genpyspy.c" | cut -d' ' -f1)
 raw=$cache/pyspy-raw-s$SEED-b$RAW_BYTES-g$gensum.txt
@@ -81,30 +60,12 @@ if [ ! -s "$ss" ]; then
 	mv "$ss.tmp" "$ss"
 fi
 
-median() {
-	sort -n "$1" | awk '{ v[NR] = $1 }
-		END { if (NR % 2) printf "%.3f\n", v[(NR + 1) / 2];
-		      else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# run NAME CMD...: one timed run; appends wall, cpu and RSS to $tmp/NAME.*
-run() {
-	name=$1
-	shift
-	/usr/bin/time -f '%e %U %S %M' -o "$tmp/t" "$@" >/dev/null
-	read -r wall user sys rss <"$tmp/t"
-	echo "$wall" >>"$tmp/$name.wall"
-	awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f\n", u + s }' \
-		>>"$tmp/$name.cpu"
-	echo "$rss" >>"$tmp/$name.rss"
-}
-
 # row LABEL NAME BYTES BASE: a table row from the runs of NAME
 row() {
 	label=$1 name=$2 bytes=$3 base=$4
 	w=$(median "$tmp/$name.wall")
 	c=$(median "$tmp/$name.cpu")
-	r=$(sort -n "$tmp/$name.rss" | tail -n 1)
+	r=$(maximum "$tmp/$name.rss")
 	awk -v l="$label" -v w="$w" -v c="$c" -v r="$r" -v b="$bytes" \
 	    -v base="$base" 'BEGIN {
 		mbs = w > 0 ? b / 1e6 / w : 0
@@ -132,19 +93,19 @@ ssstacks=$("$tool" "$ss" | wc -l | tr -d ' ')
 
 i=0
 while [ "$i" -lt "$RUNS" ]; do
-	run cat-raw cat "$raw"
-	run tool-raw "$tool" "$raw"
-	run cat-ss cat "$ss"
-	run tool-ss "$tool" "$ss"
+	measure cat-raw cat "$raw"
+	measure tool-raw "$tool" "$raw"
+	measure cat-ss cat "$ss"
+	measure tool-ss "$tool" "$ss"
 	if [ $have_python = 1 ]; then
-		run python-ss python3 -c \
+		measure python-ss python3 -c \
 			'import json, sys; json.load(open(sys.argv[1]))' "$ss"
 	fi
 	i=$((i + 1))
 done
 
-rb=$(wc -c <"$raw" | tr -d ' ')
-sb=$(wc -c <"$ss" | tr -d ' ')
+rb=$(bytes_of "$raw")
+sb=$(bytes_of "$ss")
 echo "pyspy: raw $(awk -v b="$rb" 'BEGIN { printf "%.1f", b / 1e6 }') MB" \
      "($want samples, $rawstacks distinct stacks out);" \
      "speedscope $(awk -v b="$sb" 'BEGIN { printf "%.1f", b / 1e6 }') MB" \

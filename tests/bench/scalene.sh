@@ -24,36 +24,19 @@
 
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-cd "$root"
+. "$(dirname "$0")/lib.sh"
 
-BUILD=${BUILD:-build}
 RUNS=${RUNS:-5}
 SIZE_MB=${SIZE_MB:-110}
 SEED=${SEED:-1}
 
+bench_init scalene
 sc=$BUILD/stackcollapse-scalene
-if [ ! -x "$sc" ]; then
-	echo "scalene: $sc is missing; run make BUILD=$BUILD" >&2
+bench_require all "$sc"
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "scalene: python3 is missing" >&2
 	exit 1
 fi
-for c in python3 /usr/bin/time; do
-	if ! command -v "$c" >/dev/null 2>&1; then
-		echo "scalene: $c is missing" >&2
-		exit 1
-	fi
-done
-case $RUNS in '' | *[!0-9]* | 0)
-	echo "scalene: RUNS must be a positive integer" >&2
-	exit 1 ;;
-esac
-
-cache=$BUILD/bench
-mkdir -p "$cache"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/scalene-bench.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
 
 gensum=$(cksum <"$here/genscalene.py" | cut -d' ' -f1)
 big=$cache/scalene-s$SEED-m$SIZE_MB-g$gensum.json
@@ -62,7 +45,7 @@ if [ ! -s "$big" ]; then
 	python3 "$here/genscalene.py" -s "$SEED" "$SIZE_MB" >"$big.tmp"
 	mv "$big.tmp" "$big"
 fi
-bytes=$(wc -c <"$big" | tr -d ' ')
+bytes=$(bytes_of "$big")
 if [ "$bytes" -lt 100000000 ]; then
 	echo "scalene: $big has $bytes bytes, fewer than 100 MB; raise SIZE_MB" >&2
 	exit 1
@@ -80,26 +63,9 @@ for args in "" "--source lines" "--source lines -m memory"; do
 		echo "scalene: $sc $args: output adds up to $sum, -v says $said" >&2
 		exit 1
 	fi
-	echo "check: stackcollapse-scalene $args: $(wc -l <"$tmp/out" | tr -d ' ') stacks, total $sum" >&2
+	echo "check: stackcollapse-scalene $args: $(lines_of "$tmp/out") stacks, total $sum" >&2
 	sed 's/^/check:   /' "$tmp/err" >&2
 done
-
-# median FILE: the median of the numbers in FILE, one a line
-median() {
-	sort -n "$1" | awk '{ v[NR] = $1 }
-		END { if (NR % 2) printf "%.3f\n", v[(NR + 1) / 2];
-		      else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# measure NAME CMD...: one timed run, appended to $tmp/NAME.{wall,cpu,rss}
-measure() {
-	name=$1
-	shift
-	/usr/bin/time -f '%e %U %S %M' -o "$tmp/t" "$@" >/dev/null
-	tail -n 1 "$tmp/t" | awk -v w="$tmp/$name.wall" -v c="$tmp/$name.cpu" \
-	    -v r="$tmp/$name.rss" '{ print $1 >> w; print $2 + $3 >> c;
-				    print $4 >> r }'
-}
 
 names="python lines-auto lines-cpu lines-memory"
 i=0
@@ -129,7 +95,7 @@ for n in $names; do
 	esac
 	w=$(median "$tmp/$n.wall")
 	c=$(median "$tmp/$n.cpu")
-	r=$(sort -n "$tmp/$n.rss" | tail -n 1)
+	r=$(maximum "$tmp/$n.rss")
 	awk -v l="$label" -v w="$w" -v c="$c" -v r="$r" -v bw="$bw" \
 	    -v bc="$bc" -v b="$bytes" -v base="$n" 'BEGIN {
 		mark = ""

@@ -26,42 +26,21 @@
 
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-cd "$root"
+. "$(dirname "$0")/lib.sh"
 
-BUILD=${BUILD:-build}
 RUNS=${RUNS:-5}
 NSTACKS=${NSTACKS:-1000000}
 SEED=${SEED:-1}
 MAX_RATIO=3
 
+bench_init topfns.sh
 topfns=$BUILD/topfns
 reader=$BUILD/tests/bench/readfolded
-for b in "$topfns" "$reader"; do
-	if [ ! -x "$b" ]; then
-		echo "topfns.sh: $b is missing; run make BUILD=$BUILD all $reader" >&2
-		exit 1
-	fi
-done
-if [ ! -x /usr/bin/time ]; then
-	echo "topfns.sh: /usr/bin/time is missing (Debian package time)" >&2
-	exit 1
-fi
-case $RUNS in '' | *[!0-9]* | 0)
-	echo "topfns.sh: RUNS must be a positive integer" >&2
-	exit 1 ;;
-esac
+bench_require "all $reader" "$topfns" "$reader"
 case $NSTACKS in '' | *[!0-9]* | 0)
 	echo "topfns.sh: NSTACKS must be a positive integer" >&2
 	exit 1 ;;
 esac
-
-cache=$BUILD/bench
-mkdir -p "$cache"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/topfns-bench.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
 
 sum=$(cksum <"$here/topfns.sh" | cut -d' ' -f1)
 big=$cache/topfns-s$SEED-n$NSTACKS-g$sum.folded
@@ -109,29 +88,7 @@ if [ ! -s "$big" ]; then
 	mv "$big.tmp" "$big"
 fi
 
-now() {
-	date +%s.%N
-}
-
-median() {
-	sort -n "$1" | awk '{ v[NR] = $1 }
-		END { if (NR % 2) printf "%.4f\n", v[(NR + 1) / 2];
-		      else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# run NAME CMD...: one timed run of CMD, appended to $tmp/NAME.{t,rss}
-run() {
-	name=$1
-	shift
-	t0=$(now)
-	/usr/bin/time -f %M -o "$tmp/rss1" "$@" >/dev/null
-	t1=$(now)
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }' \
-		>>"$tmp/$name.t"
-	tail -n 1 "$tmp/rss1" >>"$tmp/$name.rss"
-}
-
-bytes=$(wc -c <"$big" | tr -d ' ')
+bytes=$(bytes_of "$big")
 
 # Untimed: into the page cache, and check what topfns says.
 cat "$big" >/dev/null
@@ -153,23 +110,23 @@ rm -f "$tmp/all.csv"
 
 i=0
 while [ "$i" -lt "$RUNS" ]; do
-	run cat cat "$big"
-	run reader "$reader" "$big"
-	run topfns "$topfns" -n 20 "$big"
-	run module "$topfns" -n 20 --by module "$big"
+	measure cat cat "$big"
+	measure reader "$reader" "$big"
+	measure topfns "$topfns" -n 20 "$big"
+	measure module "$topfns" -n 20 --by module "$big"
 	i=$((i + 1))
 done
 
-tc=$(median "$tmp/cat.t")
-tr=$(median "$tmp/reader.t")
+tc=$(median "$tmp/cat.wall")
+tr=$(median "$tmp/reader.wall")
 printf 'topfns.sh: %d unique stacks, %.1f MB, seed %d; median of %d runs\n' \
 	"$NSTACKS" "$(echo "$bytes" | awk '{ print $1 / 1e6 }')" "$SEED" "$RUNS"
 echo "(the machine may be shared: compare ratios measured in this run)"
 printf '%-22s %8s %8s %8s %9s %10s\n' command 'time(s)' 'MB/s' 'x cat' \
 	'x reader' 'RSS(MB)'
 for name in cat reader topfns module; do
-	t=$(median "$tmp/$name.t")
-	rss=$(sort -n "$tmp/$name.rss" | tail -n 1)
+	t=$(median "$tmp/$name.wall")
+	rss=$(maximum "$tmp/$name.rss")
 	case $name in
 	cat) label="cat" ;;
 	reader) label="readfolded" ;;
