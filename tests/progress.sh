@@ -90,6 +90,19 @@ else
 	nok "--progress goes to standard error only"
 fi
 
+# topfns reads folded text line by line, as difffold does
+(cat fixtures/folded/before.folded; sleep 0.3; cat fixtures/folded/after.folded) |
+	"$bin"/topfns --progress >"$tmp/top.out" 2>"$tmp/top.err"
+cat fixtures/folded/before.folded fixtures/folded/after.folded |
+	"$bin"/topfns >"$tmp/top.want" 2>/dev/null
+if grep -q "^${cr}topfns: .*B read, .* lines, .*B/s" "$tmp/top.err" &&
+    cmp -s "$tmp/top.out" "$tmp/top.want"; then
+	ok "topfns --progress draws on a slow input"
+else
+	nok "topfns --progress draws on a slow input"
+	cat -v "$tmp/top.err" | sed 's/^/#   /'
+fi
+
 # the whole-file readers (py-spy JSON, Scalene JSON, pstats) report
 # through the library's read hook: a slow pipe draws, and the output is
 # what the same input gives without --progress

@@ -90,7 +90,9 @@ read_one(const char *path, struct input *in, bool strict)
 		tool_warn("%s", d.msg);
 		exit(TOOL_EXIT_FAIL);
 	}
+	tool_progress_lines(l, path);
 	rc = fg_folded_read(l, in->s, &o, &st, &d);
+	tool_progress_end();
 	if (rc < 0) {
 		if (d.msg[0] == '\0')
 			fg_diag_set(&d, fg_lines_name(l), 0, 0, "%s",
@@ -98,6 +100,10 @@ read_one(const char *path, struct input *in, bool strict)
 		tool_die_diag(&d);
 	}
 	tool_report_skipped(&st);
+	if (tool_verbose)
+		tool_warn("%s: %llu bytes, %lu lines, %lu stack lines, %lu malformed",
+			  fg_lines_name(l), fg_lines_bytes(l), st.lines,
+			  st.stacks, st.bad);
 	in->bad += st.bad;
 	if (in->ncols != 0 && st.ncounts != 0 && st.ncounts != in->ncols)
 		tool_die(TOOL_EXIT_FAIL,
