@@ -29,11 +29,11 @@ DEBIAN_PACKAGES = make gcc libc6-dev pkg-config \
 	libxml2-dev libcairo2-dev libpcre2-dev libjansson-dev \
 	libcmocka-dev fonts-dejavu-core libfontconfig-dev \
 	mandoc valgrind clang libclang-rt-14-dev time libxml2-utils
+PC_MODULES = libxml-2.0 cairo libpcre2-8 jansson cmocka fontconfig
+DEP_COMMANDS = mandoc valgrind clang /usr/bin/time xmllint
 # flamegraph's PNG and PDF tests: pdfinfo and pdftotext.
 DEBIAN_PACKAGES += poppler-utils
 DEP_COMMANDS += pdfinfo pdftotext
-PC_MODULES = libxml-2.0 cairo libpcre2-8 jansson cmocka
-DEP_COMMANDS = mandoc valgrind clang /usr/bin/time xmllint
 # The browser tests (tests/browser/): Debian's chromium, driven from Node
 # by playwright-core (npm, pinned in tests/browser/package-lock.json).
 # nodejs and npm come from Debian only when `node` or `npm` is missing.
