@@ -9,9 +9,10 @@
  * Invariants (abort() when broken):
  *   - load: a NULL profile comes with a message; FG_EPARSE-like errors
  *     name the input;
- *   - collapse returns FG_OK, FG_EFORMAT, FG_EINVAL, FG_ERANGE or (strict)
- *     FG_EPARSE, and a message with every failure; with strict, FG_OK
- *     means nothing was skipped;
+ *   - collapse returns FG_OK, FG_EFORMAT, FG_EINVAL, FG_ERANGE or
+ *     FG_EPARSE (only with strict, or for JSON that is not valid in a
+ *     source member, which is parsed when first read), and a message
+ *     with every failure; with strict, FG_OK means nothing was skipped;
  *   - on FG_OK: the table's total equals st.total, which is the unrounded
  *     total rounded to the nearest integer (the totals rule), and every
  *     stack has a count of at least 1; the source used is never AUTO;
@@ -80,8 +81,14 @@ collapse(struct fg_scalene *p, const struct fg_scalene_opts *o)
 	int rc;
 
 	rc = fg_scalene_collapse(p, o, s, &st, &d);
+	/*
+	 * Without strict, a malformed entry is skipped, never fatal; but a
+	 * source member is parsed only when a collapse reads it, and JSON
+	 * that is not valid there is fatal either way.
+	 */
 	CHECK(rc == FG_OK || rc == FG_EFORMAT || rc == FG_EINVAL ||
-	      rc == FG_ERANGE || (o->strict && rc == FG_EPARSE));
+	      rc == FG_ERANGE || (rc == FG_EPARSE &&
+	      (o->strict || strncmp(d.msg, "not valid JSON", 14) == 0)));
 	if (rc < 0) {
 		CHECK(d.msg[0] != '\0');
 		goto out;
