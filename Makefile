@@ -115,10 +115,10 @@ deps:
 	fi
 	$(Q)cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
 
-ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude $(WARN) \
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -pthread -Iinclude $(WARN) \
 	     $(XML_CFLAGS) $(CAIRO_CFLAGS) $(PCRE_CFLAGS) $(JSON_CFLAGS) \
 	     $(SAN_FLAGS) $(EXTRA_CFLAGS) $(CPPFLAGS) $(CFLAGS)
-ALL_LDFLAGS = $(SAN_FLAGS) $(EXTRA_LDFLAGS) $(LDFLAGS)
+ALL_LDFLAGS = -pthread $(SAN_FLAGS) $(EXTRA_LDFLAGS) $(LDFLAGS)
 
 LIB_SRC  = $(sort $(wildcard lib/*.c))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -135,7 +135,7 @@ TOOL_LIBS = $(PCRE_LIBS)
 LIBS_difffold =
 LIBS_topfns = $(JSON_LIBS)
 LIBS_stackcollapse-pyspy = $(JSON_LIBS)
-LIBS_stackcollapse-perf = -pthread
+LIBS_stackcollapse-perf =
 LIBS_stackcollapse-scalene = $(JSON_LIBS)
 # fontconfig: cairo measures text through it; fg_layout_fonts_release()
 # frees its caches so valgrind sees no leak.
@@ -207,10 +207,20 @@ asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan \
 		SANITIZE=address,undefined CFLAGS='-O1 -g' check
 
-## valgrind: the golden tests under valgrind (memcheck, leaks)
-valgrind: all
-	$(Q)BUILD=$(BUILD) WRAP='valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,possible --errors-for-leak-kinds=definite,possible' \
-		sh tests/golden/run.sh
+## valgrind: the golden tests under valgrind (memcheck, leaks), and the
+## unit tests of threaded reading and sorting (memcheck, helgrind)
+VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,possible --errors-for-leak-kinds=definite,possible
+valgrind: all $(BUILD)/tests/unit/test_folded $(BUILD)/tests/unit/test_stacks
+	$(Q)BUILD=$(BUILD) WRAP='$(VALGRIND)' sh tests/golden/run.sh
+	@# the threaded reading and sorting, which the small golden inputs
+	@# never reach: memcheck, then helgrind for data races
+	$(Q)for t in test_folded test_stacks; do \
+		$(VALGRIND) $(BUILD)/tests/unit/$$t >/dev/null && \
+		valgrind -q --tool=helgrind --error-exitcode=99 \
+			$(BUILD)/tests/unit/$$t >/dev/null || \
+		{ echo "valgrind: $$t failed"; exit 1; }; \
+		echo "valgrind: $$t ok"; \
+	done
 
 # libFuzzer: the library built again with clang and coverage hooks.
 FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz_*.c))

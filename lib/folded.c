@@ -1,9 +1,16 @@
 /*
  * folded.c - reading and writing folded stacks.
  */
+#define _DEFAULT_SOURCE		/* MAP_PRIVATE */
+#include <sys/mman.h>
+
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fg/error.h"
 #include "fg/folded.h"
@@ -242,6 +249,8 @@ struct pending {
 	size_t idx;		/* a likely index, for prefetching */
 };
 
+struct chunk;
+
 struct reader {
 	struct fg_lines *in;
 	struct fg_stacks *dst;
@@ -249,8 +258,14 @@ struct reader {
 	struct fg_folded_stats *st;
 	struct fg_diag *d;
 	unsigned nc;
+	unsigned long base;	/* lines before in's first, in the file */
 	struct prev pv;
+	struct chunk *ck;	/* the chunk read, on a thread, or NULL */
 };
+
+static int chunk_tick(struct reader *r);
+static const struct fg_stacks *chunk_shared(const struct chunk *ck);
+static struct fg_count *chunk_hits(struct chunk *ck, size_t idx);
 
 /* Records a malformed line; returns FG_EPARSE if it is to be fatal. */
 static int
@@ -326,12 +341,19 @@ add_line(struct reader *r, struct pending *b)
 	 * then every line takes the long way.)
 	 */
 	idx = SIZE_MAX;
-	if (o->map == NULL) {
-		if (b->hlen != len)
-			b->h = fg_hash_text(b->fl.stack, len);
+	if (o->map == NULL && b->hlen != len)
+		b->h = fg_hash_text(b->fl.stack, len);
+	if (r->ck != NULL && chunk_shared(r->ck) != NULL) {
+		idx = fg_stacks_text_lookup(chunk_shared(r->ck), b->fl.stack,
+					    len, b->h, &slot);
+		if (idx != SIZE_MAX) {
+			cs = chunk_hits(r->ck, idx);
+			goto count;
+		}
+	}
+	if (o->map == NULL)
 		idx = fg_stacks_text_lookup(dst, b->fl.stack, len, b->h,
 					    &slot);
-	}
 	if (idx == SIZE_MAX) {
 		rc = split_reuse(fg_stacks_symtab(dst), o, &r->pv, b->fl.stack,
 				 len, r->d);
@@ -350,6 +372,7 @@ add_line(struct reader *r, struct pending *b)
 					    &zero_count, &idx);
 	}
 	cs = fg_stacks_counts_mut(dst, idx) + o->col;
+count:
 	for (c = 0; c < r->nc; c++) {
 		if (fg_count_add(&cs[c], &counts[c]) < 0) {
 			fg_diag_set(r->d, fg_lines_name(r->in), b->lineno, 0,
@@ -399,29 +422,18 @@ prefetch_batch(const struct fg_stacks *s, struct pending *b, size_t nb)
 	}
 }
 
-int
-fg_folded_read(struct fg_lines *in, struct fg_stacks *dst,
-	       const struct fg_folded_opts *opts,
-	       struct fg_folded_stats *st, struct fg_diag *d)
+/*
+ * Reads the lines of r->in into r->dst, in batches: the loop of
+ * fg_folded_read, for one thread's share of a file or for all of it.
+ */
+static int
+read_lines(struct reader *r)
 {
-	static const struct fg_folded_opts defaults = FG_FOLDED_OPTS_INIT;
-	struct fg_folded_stats local;
+	struct fg_lines *in = r->in;
 	struct pending batch[READ_BATCH];
-	struct reader r;
 	size_t nb, i;
 	int rc = FG_OK, eof = 0;
 
-	r.in = in;
-	r.dst = dst;
-	r.o = opts ? opts : &defaults;
-	r.st = st ? st : &local;
-	r.d = d;
-	r.nc = (unsigned)r.o->counts;
-	r.pv = (struct prev){ NULL, NULL, 0, 0 };
-	memset(r.st, 0, sizeof(*r.st));
-	if (r.nc > 2 || (r.nc != 0 && r.o->col + r.nc > dst->ncols) ||
-	    r.o->col >= dst->ncols)
-		return FG_EINVAL;
 	while (!eof) {
 		for (nb = 0; nb < READ_BATCH; nb++) {
 			struct pending *b = &batch[nb];
@@ -432,30 +444,467 @@ fg_folded_read(struct fg_lines *in, struct fg_stacks *dst,
 			/* a line that needs a read would move the others */
 			if (nb > 0 && !fg_lines_ready(in))
 				break;
-			rc = fg_lines_next(in, &p, &n, d);
+			rc = fg_lines_next(in, &p, &n, r->d);
 			if (rc < 0)
-				goto out;
+				return rc;
 			if (rc == 0) {
 				eof = 1;
 				break;
 			}
-			b->lineno = fg_lines_lineno(in);
+			b->lineno = r->base + fg_lines_lineno(in);
 			fg_diag_clear(&b->ld);
 			b->rc = fg_folded_parse_line(p, n, &b->fl, &b->ld);
 			b->hlen = SIZE_MAX;
-			if (b->rc == 1 && r.o->map == NULL &&
-			    (nc = line_counts(&r, b)) != 0) {
+			if (b->rc == 1 && r->o->map == NULL &&
+			    (nc = line_counts(r, b)) != 0) {
 				b->hlen = nc == 2 ? b->fl.len2 : b->fl.len1;
 				b->h = fg_hash_text(b->fl.stack, b->hlen);
 			}
 		}
 		if (nb > 1)
-			prefetch_batch(dst, batch, nb);
+			prefetch_batch(r->ck != NULL &&
+				       chunk_shared(r->ck) != NULL ?
+				       chunk_shared(r->ck) : r->dst,
+				       batch, nb);
 		for (i = 0; i < nb; i++)
-			if ((rc = add_line(&r, &batch[i])) < 0)
-				goto out;
+			if ((rc = add_line(r, &batch[i])) < 0)
+				return rc;
+		if (r->ck != NULL && chunk_tick(r))
+			break;
 	}
-out:
+	return FG_OK;
+}
+
+/*
+ * Reading on several threads. A mapped regular file is cut at line
+ * starts into one chunk per thread, each read into a table of its own
+ * (into an empty dst, the first chunk is read into dst itself), and
+ * those are merged into dst in file order. While they read, dst is not
+ * written, so a chunk finds the stacks dst held already there, by their
+ * text, and keeps their counts aside until its turn comes (the second
+ * file of difffold is all such stacks). A merge keeps the order in
+ * which stacks first appear, and interns names in the order a single
+ * reader would meet them, so dst ends up as one thread would leave it.
+ * Where that cannot be shown in advance (a chunk failed, or the counts
+ * might overflow only once merged) the chunks from there on are read
+ * again on the caller's thread, continuing from the state before them:
+ * the diagnostic is the one a single reader gives.
+ */
+
+/* every chunk adds to the shared counts this often */
+#define PROGRESS_EVERY (1u << 20)
+/* a mapped chunk stays resident at most this much */
+#define DROP_EVERY (4u << 20)
+#define MAX_JOBS 64
+
+struct par {
+	struct fg_lines *in;		/* the caller's reader */
+	atomic_ullong bytes;		/* read by every chunk so far */
+	atomic_ulong lines;
+	atomic_int stop;		/* the result is decided already */
+};
+
+struct chunk {
+	const char *buf;
+	size_t n;
+	struct par *par;
+	struct fg_folded_opts o;	/* the caller's, with counts fixed */
+	struct fg_symtab *syms;		/* own (NULL: dst's) */
+	struct fg_stacks *stacks;	/* own, or dst */
+	const struct fg_stacks *shared;	/* dst, to look in, or NULL */
+	size_t nshared;			/* the stacks dst held */
+	struct fg_count *hits;		/* counts for those, nc a stack */
+	struct fg_folded_stats st;
+	struct fg_diag d;
+	int rc;
+	const char *dropped, *counted;	/* progress through buf */
+	unsigned long lines_counted;
+	bool reporter;			/* on the caller's thread */
+	atomic_int finished;
+	pthread_t tid;
+	bool started;
+};
+
+static const struct fg_stacks *
+chunk_shared(const struct chunk *ck)
+{
+	return ck->shared;
+}
+
+/* Where the chunk keeps its counts for dst's stack idx. */
+static struct fg_count *
+chunk_hits(struct chunk *ck, size_t idx)
+{
+	unsigned nc = (unsigned)ck->o.counts;
+
+	if (ck->hits == NULL)
+		ck->hits = fg_xcalloc(ck->nshared * nc, sizeof(*ck->hits));
+	return &ck->hits[idx * nc];
+}
+
+/* Adds the counts the chunk kept for dst's stacks to dst. */
+static int
+add_hits(struct fg_stacks *dst, const struct chunk *ck)
+{
+	unsigned nc = (unsigned)ck->o.counts, c;
+	size_t i;
+
+	for (i = 0; ck->hits != NULL && i < ck->nshared; i++) {
+		const struct fg_count *h = &ck->hits[i * nc];
+		struct fg_count *cs = fg_stacks_counts_mut(dst, i) + ck->o.col;
+
+		for (c = 0; c < nc; c++)
+			if ((h[c].n | h[c].frac) != 0 &&
+			    fg_count_add(&cs[c], &h[c]) < 0)
+				return FG_ERANGE;
+	}
+	return FG_OK;
+}
+
+/* Adds what the chunk read since it last did to the shared counts. */
+static void
+chunk_count(struct chunk *ck, const char *pos, unsigned long lines)
+{
+	struct par *p = ck->par;
+	unsigned long long b = (unsigned long long)(pos - ck->counted);
+	unsigned long l = lines - ck->lines_counted;
+
+	b += atomic_fetch_add(&p->bytes, b);
+	l += atomic_fetch_add(&p->lines, l);
+	ck->counted = pos;
+	ck->lines_counted = lines;
+	if (ck->reporter)
+		fg_lines_report(p->in, b, l);
+}
+
+/*
+ * Called after each batch of a chunk: gives back the mapped pages read,
+ * reports progress. Returns 1 if the chunk's result is no longer needed.
+ */
+static int
+chunk_tick(struct reader *r)
+{
+	struct chunk *ck = r->ck;
+	const char *pos = fg_lines_cursor(r->in);
+
+	if ((size_t)(pos - ck->dropped) >= DROP_EVERY) {
+		fg_drop_pages(ck->dropped, pos);
+		ck->dropped = pos;
+	}
+	if ((size_t)(pos - ck->counted) >= PROGRESS_EVERY)
+		chunk_count(ck, pos, fg_lines_lineno(r->in));
+	return atomic_load(&ck->par->stop);
+}
+
+/*
+ * Reads buf[0 .. n) into dst with stats st (continued, not reset) as
+ * lines base + 1 onwards; ck, if not NULL, is the chunk this is.
+ */
+static int
+read_range(const char *buf, size_t n, const char *name, struct fg_stacks *dst,
+	   const struct fg_folded_opts *o, struct fg_folded_stats *st,
+	   struct fg_diag *d, unsigned long base, struct chunk *ck)
+{
+	struct reader r;
+	int rc;
+
+	r.in = fg_lines_from_mem(buf, n, name);
+	r.dst = dst;
+	r.o = o;
+	r.st = st;
+	r.d = d;
+	r.nc = (unsigned)o->counts;
+	r.base = base;
+	r.pv = (struct prev){ NULL, NULL, 0, 0 };
+	r.ck = ck;
+	rc = read_lines(&r);
+	if (ck != NULL) {
+		const char *pos = fg_lines_cursor(r.in);
+
+		chunk_count(ck, pos, fg_lines_lineno(r.in));
+		fg_drop_pages(ck->dropped, pos);
+	}
+	free(r.pv.raw);
+	free(r.pv.ids);
+	fg_lines_close(r.in);
+	return rc;
+}
+
+static void *
+chunk_main(void *arg)
+{
+	struct chunk *ck = arg;
+
+	ck->rc = read_range(ck->buf, ck->n, fg_lines_name(ck->par->in),
+			    ck->stacks, &ck->o, &ck->st, &ck->d, 0, ck);
+	atomic_store(&ck->finished, 1);
+	return NULL;
+}
+
+/* Reports progress until the chunks 1 .. nw-1 are read. */
+static void
+wait_chunks(struct chunk *ck, unsigned nw)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	struct par *p = ck[0].par;
+	unsigned i;
+
+	for (;;) {
+		for (i = 1; i < nw && atomic_load(&ck[i].finished); i++)
+			;
+		if (i == nw)
+			break;
+		fg_lines_report(p->in, atomic_load(&p->bytes),
+				atomic_load(&p->lines));
+		nanosleep(&ts, NULL);
+	}
+	fg_lines_report(p->in, atomic_load(&p->bytes), atomic_load(&p->lines));
+}
+
+/* The counts per line the first stack line of text decides, or 0. */
+static unsigned
+first_counts(const char *text, size_t n)
+{
+	const char *end = text + n, *nl;
+	struct fg_folded_line fl;
+	size_t len;
+
+	for (; text < end; text = nl + 1) {
+		nl = memchr(text, '\n', (size_t)(end - text));
+		if (nl == NULL)
+			nl = end;
+		len = (size_t)(nl - text);
+		if (len > 0 && text[len - 1] == '\r')
+			len--;
+		if (fg_folded_parse_line(text, len, &fl, NULL) == 1)
+			return fl.has2 ? 2 : 1;
+	}
+	return 0;
+}
+
+/* The start of the line after the one holding pos (or end). */
+static const char *
+next_line(const char *pos, const char *end)
+{
+	const char *nl = memchr(pos, '\n', (size_t)(end - pos));
+
+	return nl != NULL ? nl + 1 : end;
+}
+
+/* Adds b, whose lines follow a's, to a. */
+static void
+add_stats(struct fg_folded_stats *a, const struct fg_folded_stats *b)
+{
+	unsigned c;
+
+	if (a->bad == 0 && b->bad > 0) {
+		a->first_bad = b->first_bad;
+		a->first_bad.line += a->lines;
+	}
+	a->lines += b->lines;
+	a->stacks += b->stacks;
+	a->bad += b->bad;
+	if (b->ncounts > a->ncounts)
+		a->ncounts = b->ncounts;
+	if (b->decimals > a->decimals)
+		a->decimals = b->decimals;
+	for (c = 0; c < 2; c++)
+		if (fg_count_add(&a->total[c], &b->total[c]) < 0)
+			a->total_overflow = true;
+	a->total_overflow |= b->total_overflow;
+}
+
+/*
+ * Whether adding the chunks to dst could overflow a count: only if a
+ * column's total could, that is what dst held before plus everything
+ * read.
+ */
+static bool
+may_overflow(const struct fg_count *before, const struct chunk *ck,
+	     unsigned nw, unsigned nc)
+{
+	unsigned c, i;
+
+	for (c = 0; c < nc; c++) {
+		struct fg_count t = before[c];
+
+		for (i = 0; i < nw; i++)
+			if (ck[i].st.total_overflow ||
+			    fg_count_add(&t, &ck[i].st.total[c]) < 0)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * Reads the regular file of fd (size bytes, from offset off) on up to
+ * nw threads. Returns 1 if it read nothing and the caller is to read
+ * on its own (the file cannot be mapped, or what its first stack line
+ * decides is for a single reader to report), else FG_OK or an error.
+ */
+static int
+read_parallel(struct reader *r, int fd, off_t off, off_t size, unsigned nw)
+{
+	const struct fg_folded_opts *o = r->o;
+	const char *name = fg_lines_name(r->in);
+	struct fg_count before[2] = { FG_COUNT_ZERO, FG_COUNT_ZERO };
+	struct fg_stacks *dst = r->dst;
+	size_t nshared = fg_stacks_count(dst);
+	struct chunk *ck;
+	struct par par;
+	void *map;
+	const char *text, *end, *start;
+	size_t n = (size_t)(size - off);
+	unsigned nc = r->nc, i, k, c;
+	bool redo = false;
+	int rc;
+
+	map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return 1;
+	text = (const char *)map + off;
+	end = text + n;
+	if (nc == 0)
+		nc = first_counts(text, n);
+	if (nc == 0 || nc > (o->counts ? 2 : o->max_counts) ||
+	    o->col + nc > fg_stacks_ncols(dst)) {
+		munmap(map, (size_t)size);
+		return 1;
+	}
+	for (c = 0; c < nc && nshared > 0; c++)
+		if (fg_stacks_total(dst, o->col + c, &before[c]) < 0)
+			redo = true;	/* not provably safe to merge */
+
+	par.in = r->in;
+	atomic_init(&par.bytes, 0);
+	atomic_init(&par.lines, 0);
+	atomic_init(&par.stop, 0);
+	ck = fg_xcalloc(nw, sizeof(*ck));
+	for (i = 0, start = text; i < nw && (start < end || i == 0); i++) {
+		const char *stop = end;
+
+		if (i + 1 < nw) {
+			stop = text + (size_t)((double)n * (i + 1) / nw);
+			stop = next_line(stop < start ? start : stop - 1, end);
+		}
+		ck[i].buf = start;
+		ck[i].n = (size_t)(stop - start);
+		ck[i].par = &par;
+		ck[i].o = *o;
+		ck[i].o.counts = (enum fg_folded_counts)nc;
+		ck[i].dropped = ck[i].counted = start;
+		ck[i].reporter = i == 0;
+		atomic_init(&ck[i].finished, 0);
+		fg_diag_clear(&ck[i].d);
+		if (i == 0 && nshared == 0) {
+			ck[i].stacks = dst;
+		} else {
+			ck[i].syms = fg_symtab_new();
+			ck[i].stacks = fg_stacks_new(ck[i].syms,
+						     fg_stacks_ncols(dst));
+			ck[i].shared = nshared > 0 ? dst : NULL;
+			ck[i].nshared = nshared;
+		}
+		start = stop;
+	}
+	nw = i;
+	for (i = 1; i < nw; i++)
+		ck[i].started = pthread_create(&ck[i].tid, NULL, chunk_main,
+					       &ck[i]) == 0;
+	chunk_main(&ck[0]);
+	/* into dst itself, the first chunk's failure is the result */
+	rc = ck[0].stacks == dst ? ck[0].rc : FG_OK;
+	if (rc < 0) {
+		*r->st = ck[0].st;
+		if (r->d != NULL)
+			*r->d = ck[0].d;
+		atomic_store(&par.stop, 1);
+	}
+	for (i = 1; i < nw; i++)
+		if (!ck[i].started && rc == FG_OK) {
+			ck[i].reporter = true;
+			chunk_main(&ck[i]);
+		}
+	if (fg_lines_progress_on(r->in))
+		wait_chunks(ck, nw);
+	for (i = 1; i < nw; i++)
+		if (ck[i].started)
+			pthread_join(ck[i].tid, NULL);
+
+	if (rc == FG_OK && may_overflow(before, ck, nw, nc))
+		redo = true;
+	for (k = 0; k < nw && rc == FG_OK; k++) {
+		if (ck[k].stacks == dst) {
+			add_stats(r->st, &ck[k].st);
+		} else if (!redo && ck[k].rc == FG_OK) {
+			add_stats(r->st, &ck[k].st);
+			rc = add_hits(dst, &ck[k]);
+			for (c = 0; c < nc && rc == FG_OK; c++)
+				rc = fg_stacks_merge(dst, o->col + c,
+						     ck[k].stacks, o->col + c);
+		} else {
+			redo = true;
+			rc = read_range(ck[k].buf, ck[k].n, name, dst,
+					&ck[k].o, r->st, r->d, r->st->lines,
+					NULL);
+		}
+	}
+	for (i = 0; i < nw; i++) {
+		if (ck[i].stacks != dst) {
+			fg_stacks_free(ck[i].stacks);
+			fg_symtab_free(ck[i].syms);
+		}
+		free(ck[i].hits);
+	}
+	free(ck);
+	if (rc == FG_ERANGE && r->d != NULL && r->d->msg[0] == '\0')
+		fg_diag_set(r->d, name, 0, 0,
+			    "a stack's count overflows 64 bits");
+	if (rc == FG_OK)
+		fg_lines_consumed(r->in, size, n, r->st->lines);
+	munmap(map, (size_t)size);
+	return rc;
+}
+
+int
+fg_folded_read(struct fg_lines *in, struct fg_stacks *dst,
+	       const struct fg_folded_opts *opts,
+	       struct fg_folded_stats *st, struct fg_diag *d)
+{
+	static const struct fg_folded_opts defaults = FG_FOLDED_OPTS_INIT;
+	struct fg_folded_stats local;
+	struct reader r;
+	off_t off, size;
+	int rc, fd;
+
+	r.in = in;
+	r.dst = dst;
+	r.o = opts ? opts : &defaults;
+	r.st = st ? st : &local;
+	r.d = d;
+	r.nc = (unsigned)r.o->counts;
+	r.base = 0;
+	r.pv = (struct prev){ NULL, NULL, 0, 0 };
+	r.ck = NULL;
+	memset(r.st, 0, sizeof(*r.st));
+	if (r.nc > 2 || (r.nc != 0 && r.o->col + r.nc > dst->ncols) ||
+	    r.o->col >= dst->ncols)
+		return FG_EINVAL;
+	if (r.o->jobs > 1 && r.o->map == NULL &&
+	    (fd = fg_lines_regular(in, &off, &size)) >= 0) {
+		size_t min = r.o->min_chunk ? r.o->min_chunk :
+					      FG_FOLDED_MIN_CHUNK;
+		unsigned long long nw = (unsigned long long)(size - off) / min;
+
+		if (nw > r.o->jobs)
+			nw = r.o->jobs;
+		if (nw > MAX_JOBS)
+			nw = MAX_JOBS;
+		if (nw > 1 &&
+		    (rc = read_parallel(&r, fd, off, size, (unsigned)nw)) <= 0)
+			return rc;
+	}
+	rc = read_lines(&r);
 	free(r.pv.raw);
 	free(r.pv.ids);
 	return rc < 0 ? rc : FG_OK;

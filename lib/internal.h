@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "fg/arena.h"
 #include "fg/buf.h"
@@ -248,6 +249,30 @@ struct fg_stacks {
  * returned before).
  */
 int fg_lines_ready(struct fg_lines *l);
+
+/*
+ * For the folded reader's threads. fg_lines_regular: if l reads a
+ * regular file and has read nothing yet, its descriptor, with the
+ * file's offset and size; otherwise -1. fg_lines_cursor: where a memory
+ * reader's next line starts. fg_lines_report: sets what l counts as
+ * read (for its progress callback, which it calls). fg_lines_consumed:
+ * the same, and leaves l at the end of its file, at offset end.
+ */
+int fg_lines_regular(const struct fg_lines *l, off_t *off, off_t *size);
+const char *fg_lines_cursor(const struct fg_lines *l);
+void fg_lines_report(struct fg_lines *l, unsigned long long bytes,
+		     unsigned long lines);
+void fg_lines_consumed(struct fg_lines *l, off_t end,
+		       unsigned long long bytes, unsigned long lines);
+/* Whether l has a progress callback. */
+int fg_lines_progress_on(const struct fg_lines *l);
+
+/*
+ * Gives the whole pages of a read-only private mapping between from and
+ * to back to the kernel: a mapped input that has been read need not
+ * stay resident (touching it again reads it again).
+ */
+void fg_drop_pages(const char *from, const char *to);
 
 /*
  * For the folded reader: returns the index of the stack whose folded

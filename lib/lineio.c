@@ -1,10 +1,14 @@
 /*
  * lineio.c - a chunked line reader handing out zero-copy slices.
  */
+#define _DEFAULT_SOURCE		/* madvise */
+#include <sys/mman.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fg/error.h"
@@ -226,4 +230,63 @@ fg_lines_close(struct fg_lines *l)
 		close(l->fd);
 	free(l->buf);
 	free(l);
+}
+
+int
+fg_lines_regular(const struct fg_lines *l, off_t *off, off_t *size)
+{
+	struct stat sb;
+
+	if (l->fd < 0 || l->bytes > 0 || l->eof || l->start != l->end ||
+	    fstat(l->fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return -1;
+	*off = lseek(l->fd, 0, SEEK_CUR);
+	if (*off < 0 || *off > sb.st_size)
+		return -1;
+	*size = sb.st_size;
+	return l->fd;
+}
+
+const char *
+fg_lines_cursor(const struct fg_lines *l)
+{
+	return l->data + l->start;
+}
+
+void
+fg_lines_report(struct fg_lines *l, unsigned long long bytes,
+		unsigned long lines)
+{
+	l->bytes = bytes;
+	l->lineno = lines;
+	if (l->progress != NULL)
+		l->progress(l->progress_ctx, l);
+}
+
+void
+fg_lines_consumed(struct fg_lines *l, off_t end, unsigned long long bytes,
+		  unsigned long lines)
+{
+	(void)lseek(l->fd, end, SEEK_SET);
+	l->start = l->end = 0;
+	l->nl = SIZE_MAX;
+	l->eof = 1;
+	fg_lines_report(l, bytes, lines);
+}
+
+int
+fg_lines_progress_on(const struct fg_lines *l)
+{
+	return l->progress != NULL;
+}
+
+void
+fg_drop_pages(const char *from, const char *to)
+{
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = ((uintptr_t)from + pg - 1) & ~(pg - 1);
+	uintptr_t b = (uintptr_t)to & ~(pg - 1);
+
+	if (b > a)
+		madvise((void *)a, b - a, MADV_DONTNEED);
 }

@@ -1513,17 +1513,6 @@ struct worker {
 /* every worker adds to the shared byte count this often */
 #define PROGRESS_EVERY (1u << 20)
 
-static void
-drop_pages(const char *from, const char *to)
-{
-	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t a = ((uintptr_t)from + pg - 1) & ~(pg - 1);
-	uintptr_t b = (uintptr_t)to & ~(pg - 1);
-
-	if (b > a)
-		madvise((void *)a, b - a, MADV_DONTNEED);
-}
-
 /* a mapped input stays resident at most this much per thread */
 #define DROP_EVERY (4u << 20)
 
@@ -1555,7 +1544,7 @@ work(void *arg)
 			break;
 		s = nl ? nl + 1 : end;
 		if (w->drop_pages && (size_t)(s - dropped) >= DROP_EVERY) {
-			drop_pages(dropped, s);
+			fg_drop_pages(dropped, s);
 			dropped = s;
 		}
 		if (w->done != NULL && (size_t)(s - counted) >= PROGRESS_EVERY) {

@@ -88,9 +88,19 @@ struct fg_folded_opts {
 	bool strict;		/* the first malformed line is fatal */
 	fg_frame_map_fn map;	/* optional */
 	void *map_ctx;
+	/*
+	 * Threads to read with (0 and 1: the caller's alone). More are
+	 * used only for a regular file read from its start or its current
+	 * offset, without a map, in chunks of at least min_chunk bytes
+	 * (0: FG_FOLDED_MIN_CHUNK); the result is the same as one thread's.
+	 */
+	unsigned jobs;
+	size_t min_chunk;
 };
 
-#define FG_FOLDED_OPTS_INIT { 0, FG_FOLDED_AUTO, 2, false, NULL, NULL }
+#define FG_FOLDED_MIN_CHUNK (4u << 20)
+
+#define FG_FOLDED_OPTS_INIT { 0, FG_FOLDED_AUTO, 2, false, NULL, NULL, 1, 0 }
 
 struct fg_folded_stats {
 	unsigned long lines;	/* lines read */
@@ -108,6 +118,12 @@ struct fg_folded_stats {
  * column opts->col, those of a two-count file to opts->col and the next.
  * Malformed lines are skipped and counted in st (with the first one's
  * location and reason), or are fatal with opts->strict.
+ *
+ * With opts->jobs > 1 a regular file is mapped and its chunks read on
+ * that many threads into tables of their own, merged into dst in file
+ * order: the stacks, their order, the frame ids, the stats and any
+ * diagnostic are those of reading it on one thread. (in then counts
+ * the whole file as read.)
  *
  * Returns FG_OK; FG_EPARSE (strict) with d filled; FG_EFORMAT (the file
  * has more counts than opts allow) with d filled; FG_ERANGE if a stack's

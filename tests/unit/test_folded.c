@@ -1,7 +1,8 @@
 /*
  * test_folded.c - unit tests for folded.c: parsing a line, splitting,
  * reading a file (one or two counts, detection, malformed lines, strict,
- * comments, exact sums, overflow, a frame map) and writing.
+ * comments, exact sums, overflow, a frame map), writing, and reading on
+ * several threads (the same result as on one).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,9 +11,12 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fg/fg.h"
 
@@ -637,6 +641,275 @@ test_write_error(void **state)
 	fg_symtab_free(t);
 }
 
+/* ---- reading on several threads: the same as on one ---- */
+
+struct par_case {
+	unsigned col, ncols;
+	enum fg_folded_counts counts;
+	unsigned max_counts;
+	bool strict;
+	bool prefill;		/* dst holds stacks before the read */
+	off_t offset;		/* read from here (a descriptor moved there) */
+};
+
+struct par_result {
+	int rc;
+	struct fg_diag d;
+	struct fg_folded_stats st;
+	struct fg_symtab *syms;
+	struct fg_stacks *s;
+	unsigned long long bytes;
+	unsigned long lines;
+	off_t end;		/* the descriptor's offset after the read */
+};
+
+static void
+par_read(const char *path, const struct par_case *pc, unsigned jobs,
+	 size_t min_chunk, struct par_result *r)
+{
+	struct fg_folded_opts o = FG_FOLDED_OPTS_INIT;
+	struct fg_lines *l;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(lseek(fd, pc->offset, SEEK_SET), pc->offset);
+	r->syms = fg_symtab_new();
+	r->s = fg_stacks_new(r->syms, pc->ncols);
+	if (pc->prefill) {
+		struct fg_count c = { 7, 0 };
+		uint32_t ids[3];
+
+		ids[0] = fg_intern(r->syms, "main", 4);
+		ids[1] = fg_intern(r->syms, "pre", 3);
+		ids[2] = fg_intern(r->syms, "b", 1);
+		assert_int_equal(fg_stacks_add(r->s, ids, 3, 0, &c, NULL), 0);
+		assert_int_equal(fg_stacks_add(r->s, ids, 1, 0, &c, NULL), 0);
+	}
+	o.col = pc->col;
+	o.counts = pc->counts;
+	o.max_counts = pc->max_counts;
+	o.strict = pc->strict;
+	o.jobs = jobs;
+	o.min_chunk = min_chunk;
+	fg_diag_clear(&r->d);
+	l = fg_lines_from_fd(fd, "in");
+	r->rc = fg_folded_read(l, r->s, &o, &r->st, &r->d);
+	r->bytes = fg_lines_bytes(l);
+	r->lines = fg_lines_lineno(l);
+	r->end = lseek(fd, 0, SEEK_CUR);
+	fg_lines_close(l);
+	close(fd);
+}
+
+static void
+par_free(struct par_result *r)
+{
+	fg_stacks_free(r->s);
+	fg_symtab_free(r->syms);
+}
+
+static void
+assert_count_eq(const struct fg_count *a, const struct fg_count *b)
+{
+	assert_true(a->n == b->n && a->frac == b->frac);
+}
+
+/* Everything a one-thread read leaves, a parallel one must leave too. */
+static void
+assert_same_read(const struct par_result *a, const struct par_result *b)
+{
+	size_t i, k, n, na, nb, len;
+	unsigned c;
+
+	assert_int_equal(a->rc, b->rc);
+	assert_string_equal(a->d.msg, b->d.msg);
+	assert_int_equal(a->d.line, b->d.line);
+	assert_int_equal(a->d.col, b->d.col);
+	assert_int_equal(a->st.lines, b->st.lines);
+	assert_int_equal(a->st.stacks, b->st.stacks);
+	assert_int_equal(a->st.bad, b->st.bad);
+	assert_int_equal(a->st.first_bad.line, b->st.first_bad.line);
+	assert_string_equal(a->st.first_bad.msg, b->st.first_bad.msg);
+	assert_int_equal(a->st.ncounts, b->st.ncounts);
+	assert_int_equal(a->st.decimals, b->st.decimals);
+	assert_int_equal(a->st.total_overflow, b->st.total_overflow);
+	if (!a->st.total_overflow)
+		for (c = 0; c < 2; c++)
+			assert_count_eq(&a->st.total[c], &b->st.total[c]);
+	if (a->rc < 0)
+		return;		/* what was read before the error is moot */
+	assert_int_equal(a->bytes, b->bytes);
+	assert_int_equal(a->lines, b->lines);
+	assert_int_equal(a->end, b->end);
+	n = fg_symtab_count(a->syms);
+	assert_int_equal(n, fg_symtab_count(b->syms));
+	for (i = 0; i < n; i++) {
+		const char *x = fg_symtab_str(a->syms, (uint32_t)i, &len);
+
+		assert_int_equal(fg_symtab_len(b->syms, (uint32_t)i), len);
+		assert_memory_equal(x, fg_symtab_str(b->syms, (uint32_t)i,
+						     NULL), len);
+	}
+	n = fg_stacks_count(a->s);
+	assert_int_equal(n, fg_stacks_count(b->s));
+	for (i = 0; i < n; i++) {
+		const uint32_t *fa = fg_stacks_frames(a->s, i, &na);
+		const uint32_t *fb = fg_stacks_frames(b->s, i, &nb);
+
+		assert_int_equal(na, nb);
+		for (k = 0; k < na; k++)
+			assert_int_equal(fa[k], fb[k]);
+		for (c = 0; c < fg_stacks_ncols(a->s); c++)
+			assert_count_eq(&fg_stacks_counts(a->s, i)[c],
+					&fg_stacks_counts(b->s, i)[c]);
+	}
+}
+
+/*
+ * Reads text from a file on one thread, then on 2, 3, 5 and 8 with
+ * chunks as small as a byte, and compares.
+ */
+static void
+check_parallel(const char *text, const struct par_case *pc)
+{
+	static const unsigned jobs[] = { 2, 3, 5, 8 };
+	static const size_t mins[] = { 1, 5, 64 };
+	char path[] = "/tmp/fg-test-par-XXXXXX";
+	struct par_result seq, par;
+	size_t len = strlen(text), j, m;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	par_read(path, pc, 1, 0, &seq);
+	for (j = 0; j < sizeof(jobs) / sizeof(*jobs); j++)
+		for (m = 0; m < sizeof(mins) / sizeof(*mins); m++) {
+			par_read(path, pc, jobs[j], mins[m], &par);
+			assert_same_read(&seq, &par);
+			par_free(&par);
+		}
+	par_free(&seq);
+	unlink(path);
+}
+
+static const struct par_case one_count = { 0, 1, FG_FOLDED_AUTO, 2, false,
+					   false, 0 };
+
+static void
+test_parallel_same(void **state)
+{
+	struct par_case pc = one_count;
+
+	(void)state;
+	/* repeats across chunks, shared prefixes, comments, blank lines */
+	check_parallel("main;a;b 1\nmain;a;c 2\n# note\n\nmain;a;b 3\n"
+		       "main;d 4\nother;x 5\nmain;a;c 6\nmain;a;b;e 7\n"
+		       "main;d 8\nnew;names;here 9\nmain 10\n", &pc);
+	/* malformed lines: the first one's line and reason, the number */
+	check_parallel("a;b 1\nbad line\na;c 2\nb x\na;b 3\nc;d\n"
+		       "a;b 4\n", &pc);
+	/* CRLF, no final newline, fractions */
+	check_parallel("a;b 1.5\r\nc;d 2\r\na;b 0.25\r\ne 1", &pc);
+	/* nothing but comments before the first stack line */
+	check_parallel("# one\n# two\n\n# three\n  \na;b 1\na 2\n", &pc);
+	check_parallel("# only comments\n# here\n", &pc);
+	check_parallel("", &pc);
+	/* a long line across any cut */
+	check_parallel("a;b 1\nlong;long;long;long;long;long;long;long;"
+		       "long;long;long;long;long;long;long;long;long;long 2\n"
+		       "a;b 3\n", &pc);
+	/* a stack line with two counts reads as two counts throughout */
+	check_parallel("a;b 1 2\nc 3 4\na;b 5\nc 6 7\n", &pc);
+	/* read from the descriptor's offset, as for standard input */
+	pc.offset = 6;
+	check_parallel("a;b 1\na;c 2\na;b 3\nd 4\na;c 5\n", &pc);
+}
+
+static void
+test_parallel_errors(void **state)
+{
+	struct par_case pc = one_count;
+
+	(void)state;
+	/* strict: the first malformed line, wherever it is */
+	pc.strict = true;
+	check_parallel("a;b 1\na;c 2\na;b 3\nd 4\na;c x\ne 5\nbad\n", &pc);
+	/* a stack's count overflows only once chunks are merged */
+	pc.strict = false;
+	check_parallel("a;b 18446744073709551615\nc 1\nd 2\ne 3\nf 4\n"
+		       "a;b 1\ng 5\n", &pc);
+	/* a total overflows, no stack does: not fatal */
+	check_parallel("a 18446744073709551615\nc 1\nd 2\ne 3\nf 4\n"
+		       "b 1\ng 5\n", &pc);
+	/* a second count where only one is allowed */
+	pc.max_counts = 1;
+	check_parallel("# x\na;b 1 2\nc 3\n", &pc);
+}
+
+static void
+test_parallel_columns(void **state)
+{
+	struct par_case pc = { 1, 2, FG_FOLDED_AUTO, 1, false, true, 0 };
+
+	(void)state;
+	/* the second file of difffold: into column 1, over stacks there */
+	check_parallel("main;pre;b 1\nmain 2\nx;y 3\nmain;pre;b 4\nz 5\n"
+		       "x;y 6\nmain;pre 7\n", &pc);
+	/* two counts into columns 0 and 1 */
+	pc = (struct par_case){ 0, 2, FG_FOLDED_AUTO, 2, false, true, 0 };
+	check_parallel("main;pre;b 1 2\nmain 2 3\nx;y 3 0\nbad 1\n"
+		       "main;pre;b 4 4\nz 0 5\nx;y 6 1\n", &pc);
+	pc.counts = FG_FOLDED_TWO;
+	check_parallel("a 1\nb 1 2\nc 1 2\nd 3\n", &pc);
+}
+
+/* Random files: names from a few, repeats, bad lines, comments. */
+static void
+test_parallel_random(void **state)
+{
+	static const char *const names[] = { "main", "a", "b", "c;", "d e",
+					     "0x1f", "" };
+	struct par_case pc = one_count;
+	char *text = malloc(64 * 1024);
+	unsigned seed, i, k, depth;
+	size_t n;
+
+	(void)state;
+	assert_non_null(text);
+	for (seed = 1; seed <= 40; seed++) {
+		srand(seed);
+		n = 0;
+		for (i = 0; i < 60; i++) {
+			int kind = rand() % 20;
+
+			if (kind == 0) {
+				n += (size_t)sprintf(text + n, "# c\n");
+				continue;
+			}
+			if (kind == 1) {
+				n += (size_t)sprintf(text + n, "bad%u\n", i);
+				continue;
+			}
+			depth = 1 + (unsigned)rand() % 5;
+			for (k = 0; k < depth; k++)
+				n += (size_t)sprintf(text + n, "%s%s",
+						     k ? ";" : "",
+						     names[rand() % 7]);
+			n += (size_t)sprintf(text + n, " %d", rand() % 100);
+			if (seed % 2 == 0)
+				n += (size_t)sprintf(text + n, " %d",
+						     rand() % 100);
+			text[n++] = '\n';
+		}
+		text[n] = '\0';
+		pc.ncols = seed % 2 == 0 ? 2 : 1;
+		pc.strict = seed % 5 == 0;
+		check_parallel(text, &pc);
+	}
+	free(text);
+}
+
 int
 main(void)
 {
@@ -657,6 +930,10 @@ main(void)
 		cmocka_unit_test(test_read_map),
 		cmocka_unit_test(test_write_roundtrip),
 		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_parallel_same),
+		cmocka_unit_test(test_parallel_errors),
+		cmocka_unit_test(test_parallel_columns),
+		cmocka_unit_test(test_parallel_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
