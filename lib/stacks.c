@@ -4,6 +4,7 @@
  * stack from its text alone), and the sort that puts stacks in
  * folded-text order.
  */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,6 +289,8 @@ full_hashes(const struct fg_stacks *s)
 	return h;
 }
 
+#define MERGE_AHEAD 8
+
 /*
  * The stacks' hashes are of their text, the same in any table, so a
  * merge reuses src's instead of joining and hashing each stack again;
@@ -316,6 +319,13 @@ fg_stacks_merge(struct fg_stacks *dst, unsigned dst_col,
 		const struct fg_stack_entry *e = &src->entries[i];
 		struct key k = { e->ids, NULL, e->n };
 		size_t j, f, at;
+
+		/* the slots a lookup reads are scattered: ask ahead */
+		if (i + MERGE_AHEAD < n) {
+			__builtin_prefetch(&dst->slots[h[i + MERGE_AHEAD] &
+						       dst->mask]);
+			__builtin_prefetch(src->entries[i + MERGE_AHEAD].ids);
+		}
 
 		if (!same) {
 			if (e->n > cap) {
@@ -590,83 +600,196 @@ struct job {
 	size_t lo, hi, d;
 };
 
+struct jobs {
+	struct job *v;
+	size_t n, cap;
+};
+
 static void
-sort_all(const struct sorter *so, uint32_t *idx, size_t n)
+push_job(struct jobs *js, size_t lo, size_t hi, size_t d)
 {
-	struct kv *kv = fg_xreallocarray(NULL, n, sizeof(*kv));
-	struct kv *tmp = fg_xreallocarray(NULL, n, sizeof(*tmp));
-	struct job *jobs = NULL;
-	size_t njobs = 0, jcap = 0, nranks, i;
-	unsigned rbits = 1;
+	if (js->n == js->cap) {
+		js->cap = js->cap ? js->cap * 2 : 64;
+		js->v = fg_xreallocarray(js->v, js->cap, sizeof(*js->v));
+	}
+	js->v[js->n++] = (struct job){ lo, hi, d };
+}
+
+/* Sorts the stacks in idx[j.lo .. j.hi) by their tokens from j.d on:
+ * a small range at once, a larger one by the two tokens at j.d, leaving
+ * the runs of equal keys in js for the tokens after. */
+static void
+sort_level(const struct sorter *so, uint32_t *idx, struct job j,
+	   struct kv *kv, struct kv *tmp, unsigned rbits, struct jobs *js)
+{
+	size_t m = j.hi - j.lo, run, i;
+	uint32_t *g = idx + j.lo;
+
+	if (m <= 16) {
+		for (i = 1; i < m; i++) {
+			uint32_t v = g[i];
+			size_t k;
+
+			for (k = i; k > 0 && rank_cmp(so, g[k - 1], v, j.d) > 0;
+			     k--)
+				g[k] = g[k - 1];
+			g[k] = v;
+		}
+		return;
+	}
+	for (i = 0; i < m; i++) {
+		const struct fg_stack_entry *e = &so->s->entries[g[i]];
+
+		/* below the first level the stacks are scattered */
+		if (i + 16 < m)
+			__builtin_prefetch(&so->s->entries[g[i + 16]]);
+		if (i + 8 < m) {
+			const struct fg_stack_entry *f =
+				&so->s->entries[g[i + 8]];
+
+			if (j.d < f->n)
+				__builtin_prefetch(f->ids + j.d);
+		}
+		kv[i].key = (uint64_t)token(so, e, j.d) << rbits |
+			    token(so, e, j.d + 1);
+		kv[i].idx = g[i];
+	}
+	radix_kv(kv, tmp, m, rbits * 2);
+	for (i = 0; i < m; i = run) {
+		for (run = i + 1; run < m && kv[run].key == kv[i].key; run++)
+			;
+		/*
+		 * Equal keys share two tokens; a leaf token ends the
+		 * stack, so a run of two or more goes on past frame d + 1.
+		 */
+		if (run - i > 1)
+			push_job(js, j.lo + i, j.lo + run, j.d + 2);
+	}
+	for (i = 0; i < m; i++)
+		g[i] = kv[i].idx;
+}
+
+/* One thread's share of the sort: the ranges of its jobs, to the end. */
+struct share {
+	const struct sorter *so;
+	uint32_t *idx;
+	struct jobs js;
+	unsigned rbits;
+	pthread_t tid;
+	int started;
+};
+
+static void *
+run_share(void *arg)
+{
+	struct share *sh = arg;
+	struct kv *kv = NULL, *tmp = NULL;
+	size_t i, most = 1;
+
+	for (i = 0; i < sh->js.n; i++)
+		if (sh->js.v[i].hi - sh->js.v[i].lo > most)
+			most = sh->js.v[i].hi - sh->js.v[i].lo;
+	kv = fg_xreallocarray(NULL, most, sizeof(*kv));
+	tmp = fg_xreallocarray(NULL, most, sizeof(*tmp));
+	while (sh->js.n > 0) {
+		struct job j = sh->js.v[--sh->js.n];
+
+		sort_level(sh->so, sh->idx, j, kv, tmp, sh->rbits, &sh->js);
+	}
+	free(kv);
+	free(tmp);
+	return NULL;
+}
+
+/* below this many stacks a sort stays on one thread */
+#define SORT_PAR_MIN 65536
+
+/*
+ * Sorts idx[0 .. n). On several threads, the caller's sorts the first
+ * levels until no run of equal keys is more than a fraction of a
+ * thread's share, and the runs, disjoint ranges of idx, are then dealt
+ * to the threads, each next one to the least loaded.
+ */
+static void
+sort_all(const struct sorter *so, uint32_t *idx, size_t n, unsigned jobs)
+{
+	struct jobs first = { NULL, 0, 0 };
+	struct share *sh;
+	size_t nranks, i, most, total;
+	size_t *load;
+	unsigned rbits = 1, t;
 
 	nranks = fg_symtab_count(so->s->syms) * 2 + 1;
 	while (rbits < 32 && ((size_t)1 << rbits) < nranks)
 		rbits++;
-	jobs = fg_xreallocarray(NULL, jcap = 64, sizeof(*jobs));
-	jobs[njobs++] = (struct job){ 0, n, 0 };
-	while (njobs > 0) {
-		struct job j = jobs[--njobs];
-		size_t m = j.hi - j.lo, run;
-		uint32_t *g = idx + j.lo;
-
-		if (m <= 16) {
-			for (i = 1; i < m; i++) {
-				uint32_t v = g[i];
-				size_t k;
-
-				for (k = i; k > 0 &&
-				     rank_cmp(so, g[k - 1], v, j.d) > 0; k--)
-					g[k] = g[k - 1];
-				g[k] = v;
-			}
-			continue;
-		}
-		for (i = 0; i < m; i++) {
-			const struct fg_stack_entry *e = &so->s->entries[g[i]];
-
-			/* below the first level the stacks are scattered */
-			if (i + 16 < m)
-				__builtin_prefetch(&so->s->entries[g[i + 16]]);
-			if (i + 8 < m) {
-				const struct fg_stack_entry *f =
-					&so->s->entries[g[i + 8]];
-
-				if (j.d < f->n)
-					__builtin_prefetch(f->ids + j.d);
-			}
-			kv[i].key = (uint64_t)token(so, e, j.d) << rbits |
-				    token(so, e, j.d + 1);
-			kv[i].idx = g[i];
-		}
-		radix_kv(kv, tmp, m, rbits * 2);
-		for (i = 0; i < m; i = run) {
-			for (run = i + 1; run < m && kv[run].key == kv[i].key;
-			     run++)
-				;
-			/*
-			 * Equal keys share two tokens; a leaf token ends
-			 * the stack, so a run of two or more goes on past
-			 * frame d + 1.
-			 */
-			if (run - i > 1) {
-				if (njobs == jcap)
-					jobs = fg_xreallocarray(jobs,
-						jcap *= 2, sizeof(*jobs));
-				jobs[njobs++] = (struct job){ j.lo + i,
-							      j.lo + run,
-							      j.d + 2 };
-			}
-		}
-		for (i = 0; i < m; i++)
-			g[i] = kv[i].idx;
+	if (jobs > 64)
+		jobs = 64;
+	if (jobs < 2 || n < SORT_PAR_MIN)
+		jobs = 1;
+	sh = fg_xcalloc(jobs, sizeof(*sh));
+	load = fg_xcalloc(jobs, sizeof(*load));
+	for (t = 0; t < jobs; t++) {
+		sh[t].so = so;
+		sh[t].idx = idx;
+		sh[t].rbits = rbits;
 	}
-	free(jobs);
-	free(kv);
-	free(tmp);
+	push_job(&first, 0, n, 0);
+	if (jobs > 1) {
+		struct kv *kv = fg_xreallocarray(NULL, n, sizeof(*kv));
+		struct kv *tmp = fg_xreallocarray(NULL, n, sizeof(*tmp));
+
+		for (;;) {
+			struct job j;
+
+			for (i = 1, most = 0; i < first.n; i++)
+				if (first.v[i].hi - first.v[i].lo >
+				    first.v[most].hi - first.v[most].lo)
+					most = i;
+			j = first.v[most];
+			if (first.n == 0 || j.hi - j.lo <= 16 ||
+			    j.hi - j.lo <= n / jobs / 8)
+				break;
+			first.v[most] = first.v[--first.n];
+			sort_level(so, idx, j, kv, tmp, rbits, &first);
+		}
+		free(kv);
+		free(tmp);
+	}
+	for (i = 0; i < first.n; i++) {
+		for (t = 0, most = 0; t < jobs; t++)
+			if (load[t] < load[most])
+				most = t;
+		total = first.v[i].hi - first.v[i].lo;
+		push_job(&sh[most].js, first.v[i].lo, first.v[i].hi,
+			 first.v[i].d);
+		load[most] += total;
+	}
+	for (t = 1; t < jobs; t++)
+		sh[t].started = sh[t].js.n > 0 &&
+				pthread_create(&sh[t].tid, NULL, run_share,
+					       &sh[t]) == 0;
+	run_share(&sh[0]);
+	for (t = 1; t < jobs; t++) {
+		if (sh[t].started)
+			pthread_join(sh[t].tid, NULL);
+		else
+			run_share(&sh[t]);
+		free(sh[t].js.v);
+	}
+	free(sh[0].js.v);
+	free(first.v);
+	free(load);
+	free(sh);
 }
 
 uint32_t *
 fg_stacks_sorted(const struct fg_stacks *s)
+{
+	return fg_stacks_sorted_jobs(s, 1);
+}
+
+uint32_t *
+fg_stacks_sorted_jobs(const struct fg_stacks *s, unsigned jobs)
 {
 	uint32_t *idx = fg_xreallocarray(NULL, s->n ? s->n : 1, sizeof(*idx));
 	struct sorter so = { s, NULL, NULL };
@@ -682,7 +805,7 @@ fg_stacks_sorted(const struct fg_stacks *s)
 		if (rank_cmp(&so, (uint32_t)i - 1, (uint32_t)i, 0) > 0)
 			break;
 	if (i < s->n)
-		sort_all(&so, idx, s->n);
+		sort_all(&so, idx, s->n, jobs);
 	free(so.rank_mid);
 	free(so.rank_last);
 	return idx;
@@ -690,6 +813,13 @@ fg_stacks_sorted(const struct fg_stacks *s)
 
 uint32_t *
 fg_stacks_sorted_by_rank(const struct fg_stacks *s, const uint32_t *rank)
+{
+	return fg_stacks_sorted_by_rank_jobs(s, rank, 1);
+}
+
+uint32_t *
+fg_stacks_sorted_by_rank_jobs(const struct fg_stacks *s, const uint32_t *rank,
+			      unsigned jobs)
 {
 	uint32_t *idx = fg_xreallocarray(NULL, s->n ? s->n : 1, sizeof(*idx));
 	size_t nsyms = fg_symtab_count(s->syms), i;
@@ -713,7 +843,7 @@ fg_stacks_sorted_by_rank(const struct fg_stacks *s, const uint32_t *rank)
 		if (rank_cmp(&so, (uint32_t)i - 1, (uint32_t)i, 0) > 0)
 			break;
 	if (i < s->n)
-		sort_all(&so, idx, s->n);
+		sort_all(&so, idx, s->n, jobs);
 	free(r1);
 	return idx;
 }

@@ -360,7 +360,7 @@ fg_tree_build(const struct fg_stacks *s, const struct fg_tree_opts *opts,
 	if (b.sorted) {
 		/* by name, frame by frame: fg_stacks' radix sort */
 		rank = name_ranks(fg_stacks_symtab(s));
-		order = fg_stacks_sorted_by_rank(s, rank);
+		order = fg_stacks_sorted_by_rank_jobs(s, rank, opts->jobs);
 	}
 	for (i = 0; i < n; i++) {
 		size_t len, k = order != NULL ? order[i] : i;

@@ -91,15 +91,20 @@ int fg_stacks_total(const struct fg_stacks *s, unsigned col,
  * stack indexes in sorted order (see the top of this file).
  */
 uint32_t *fg_stacks_sorted(const struct fg_stacks *s);
+/* The same, sorted on up to jobs threads for a large table. */
+uint32_t *fg_stacks_sorted_jobs(const struct fg_stacks *s, unsigned jobs);
 
 /*
  * The indexes of all stacks ordered by their frames' ranks, frame by
  * frame, a stack before every longer one it is a prefix of: rank gives
- * each symtab id its place, as a name order would. rank must be a permutation of 0 .. fg_symtab_count() - 1 (else
- * NULL is returned). The caller frees the array.
+ * each symtab id its place, as a name order would. rank must be a
+ * permutation of 0 .. fg_symtab_count() - 1 (else NULL is returned). The
+ * caller frees the array. The _jobs form sorts on up to jobs threads.
  */
 uint32_t *fg_stacks_sorted_by_rank(const struct fg_stacks *s,
 				   const uint32_t *rank);
+uint32_t *fg_stacks_sorted_by_rank_jobs(const struct fg_stacks *s,
+					const uint32_t *rank, unsigned jobs);
 
 /* Compares two stacks of the table in sorted order: <0, 0 or >0. */
 int fg_stacks_cmp(const struct fg_stacks *s, size_t a, size_t b);

@@ -72,9 +72,11 @@ struct fg_tree_opts {
 	enum fg_tree_width width;	/* ignored for one-column tables */
 	double min_count;	/* nodes narrower than this are not made */
 	bool one_col;		/* use only the first column of the table */
+	unsigned jobs;		/* threads to sort the stacks with */
 };
 
-#define FG_TREE_OPTS_INIT { FG_TREE_SORT_ALPHA, FG_TREE_WIDTH_AFTER, 0.0, false }
+#define FG_TREE_OPTS_INIT \
+	{ FG_TREE_SORT_ALPHA, FG_TREE_WIDTH_AFTER, 0.0, false, 1 }
 
 struct fg_tree;
 

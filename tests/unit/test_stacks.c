@@ -699,6 +699,73 @@ test_stacks_sorted_by_rank(void **state)
 	}
 }
 
+/*
+ * Sorting on several threads gives the order one thread gives: random
+ * tables above the size that shares the work, and one whose stacks all
+ * begin with the same frames (the first levels split no work).
+ */
+static void
+test_stacks_sorted_jobs(void **state)
+{
+	static const unsigned jobs[] = { 2, 3, 7 };
+	size_t r, j, i, n, nsyms;
+
+	(void)state;
+	for (r = 0; r < 3; r++) {
+		struct fg_symtab *t = fg_symtab_new();
+		struct fg_stacks *s = fg_stacks_new(t, 1);
+		uint32_t *ref, *order, *rank, *rref, *rorder;
+
+		if (r < 2) {
+			random_stacks(s, 130000 + 30000 * r, 12, 91 + r, 0);
+		} else {
+			uint32_t ids[7];
+			uint64_t seed = 5;
+
+			for (i = 0; i < 5; i++)
+				ids[i] = fg_intern(t, "same", 4);
+			for (i = 0; i < 80000; i++) {
+				char name[16];
+				int len = snprintf(name, sizeof(name), "f%u",
+						   (unsigned)(next_rand(&seed) %
+							      5000));
+
+				ids[5] = fg_intern(t, name, (size_t)len);
+				len = snprintf(name, sizeof(name), "g%u",
+					       (unsigned)(i % 300));
+				ids[6] = fg_intern(t, name, (size_t)len);
+				fg_stacks_add(s, ids, 7, 0, &one, NULL);
+			}
+		}
+		n = fg_stacks_count(s);
+		nsyms = fg_symtab_count(t);
+		assert_true(n >= 65536);
+		ref = fg_stacks_sorted(s);
+		rank = malloc(nsyms * sizeof(*rank));
+		assert_non_null(rank);
+		for (i = 0; i < nsyms; i++)
+			rank[i] = (uint32_t)(nsyms - 1 - i);
+		rref = fg_stacks_sorted_by_rank(s, rank);
+		for (j = 0; j < sizeof(jobs) / sizeof(jobs[0]); j++) {
+			order = fg_stacks_sorted_jobs(s, jobs[j]);
+			assert_memory_equal(order, ref, n * sizeof(*ref));
+			rorder = fg_stacks_sorted_by_rank_jobs(s, rank,
+							       jobs[j]);
+			assert_non_null(rorder);
+			assert_memory_equal(rorder, rref, n * sizeof(*rref));
+			free(order);
+			free(rorder);
+		}
+		for (i = 1; i < n; i++)
+			assert_true(fg_stacks_cmp(s, ref[i - 1], ref[i]) < 0);
+		free(ref);
+		free(rref);
+		free(rank);
+		fg_stacks_free(s);
+		fg_symtab_free(t);
+	}
+}
+
 /* Stacks added in sorted order (the fast path) come out the same. */
 static void
 test_stacks_sorted_presorted(void **state)
@@ -820,6 +887,7 @@ main(void)
 		cmocka_unit_test(test_stacks_sorted_by_rank),
 		cmocka_unit_test(test_stacks_sorted_like_sort1),
 		cmocka_unit_test(test_stacks_sorted_empty),
+		cmocka_unit_test(test_stacks_sorted_jobs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
