@@ -12,7 +12,7 @@
 #include "tool.h"
 
 static const char synopsis[] =
-	"usage: difffold [-hnsV] [--strict] [-o file] [transforms]\n"
+	"usage: difffold [-hnsV] [-j jobs] [--strict] [-o file] [transforms]\n"
 	"                before.folded after.folded\n";
 
 static void
@@ -23,6 +23,7 @@ usage(void)
 "Print every stack found in either folded file as 'stack before after',\n"
 "sorted, with 0 where a file lacks the stack. Either file may be '-'.\n"
 "\n"
+TOOL_HELP_JOBS
 "  -n, --normalize        scale the before counts so their total equals\n"
 "                         the after total (exactly; see difffold(1))\n"
 TOOL_HELP_OUTPUT
@@ -115,7 +116,8 @@ normalize(struct fg_stacks *s, const uint32_t *order,
 
 static void
 read_file(const char *path, struct fg_stacks *s, unsigned col, bool strict,
-	  struct fg_rewrite_memo *memo, struct fg_folded_stats *st)
+	  unsigned jobs, struct fg_rewrite_memo *memo,
+	  struct fg_folded_stats *st)
 {
 	struct fg_folded_opts o = FG_FOLDED_OPTS_INIT;
 	struct fg_lines *in;
@@ -124,6 +126,7 @@ read_file(const char *path, struct fg_stacks *s, unsigned col, bool strict,
 	o.counts = FG_FOLDED_AUTO;
 	o.max_counts = 1;
 	o.strict = strict;
+	o.jobs = jobs;
 	if (memo != NULL) {
 		o.map = fg_rewrite_map;
 		o.map_ctx = memo;
@@ -145,6 +148,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "normalize", no_argument, NULL, 'n' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "strip-hex", no_argument, NULL, 's' },
@@ -152,6 +156,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	bool norm = false, strip = false, strict = false;
+	unsigned jobs;
 	const char *output = NULL;
 	struct fg_folded_stats st1, st2;
 	struct fg_rewrite *rw = NULL;
@@ -164,12 +169,16 @@ main(int argc, char **argv)
 	int ch;
 
 	tool_init("difffold");
-	while ((ch = getopt_long(argc, argv, ":hno:sV", longopts, NULL)) != -1) {
+	jobs = tool_jobs_online();
+	while ((ch = getopt_long(argc, argv, ":hj:no:sV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage();
 			tool_output_close();
 			return TOOL_EXIT_OK;
+		case 'j':
+			jobs = tool_jobs_parse(synopsis, optarg);
+			break;
 		case 'n':
 			norm = true;
 			break;
@@ -205,8 +214,8 @@ main(int argc, char **argv)
 			tool_die_diag(&d);
 		fg_rewrite_memo_init(&memo, rw, syms);
 	}
-	read_file(argv[0], s, 0, strict, strip ? &memo : NULL, &st1);
-	read_file(argv[1], s, 1, strict, strip ? &memo : NULL, &st2);
+	read_file(argv[0], s, 0, strict, jobs, strip ? &memo : NULL, &st1);
+	read_file(argv[1], s, 1, strict, jobs, strip ? &memo : NULL, &st2);
 
 	if (filter != NULL) {
 		/* -n scales what the transforms left */
@@ -214,7 +223,7 @@ main(int argc, char **argv)
 		st1.total_overflow = fg_stacks_total(s, 0, &st1.total[0]) < 0;
 		st2.total_overflow = fg_stacks_total(s, 1, &st2.total[0]) < 0;
 	}
-	order = fg_stacks_sorted(s);
+	order = fg_stacks_sorted_jobs(s, jobs);
 	if (norm)
 		normalize(s, order, &st1, &st2);
 	tool_verbose_summary(s);

@@ -25,8 +25,8 @@
 #include "tool.h"
 
 static const char synopsis[] =
-	"usage: flamegraph [-hiV] [-c palette] [-o file] [option ...] [transforms]\n"
-	"                  [file ...]\n";
+	"usage: flamegraph [-hiV] [-c palette] [-j jobs] [-o file] [option ...]\n"
+	"                  [transforms] [file ...]\n";
 
 static void
 usage(void)
@@ -51,6 +51,7 @@ usage(void)
 "Output:  -o/--output FILE  --format svg|png|pdf (default: -o's extension)\n"
 "         --scale N  --theme light|dark  --page-fit a4|letter\n"
 "         --search REGEX  --strict  -h/--help  -V/--version\n"
+"Reading: -j/--jobs N (threads for a regular file; default: CPUs)\n"
 "\n"
 TOOL_COMMON_HELP
 "\n"
@@ -292,7 +293,7 @@ nameattr_free(struct nameattr *na)
 
 /* Reads one file into s; returns its number of counts per line (0: none). */
 static unsigned
-read_file(const char *path, struct fg_stacks *s, bool strict,
+read_file(const char *path, struct fg_stacks *s, bool strict, unsigned jobs,
 	  unsigned long *bad)
 {
 	struct fg_folded_opts o = FG_FOLDED_OPTS_INIT;
@@ -303,6 +304,7 @@ read_file(const char *path, struct fg_stacks *s, bool strict,
 	o.counts = FG_FOLDED_AUTO;
 	o.max_counts = 2;
 	o.strict = strict;
+	o.jobs = jobs;
 	in = tool_read_folded(path, s, &o, &st);
 	if (tool_verbose)
 		tool_warn("%s: %llu bytes, %lu lines, %lu stack lines, %lu malformed, %u count%s a line",
@@ -361,6 +363,7 @@ main(int argc, char **argv)
 		{ "hash", no_argument, NULL, OPT_HASH },
 		{ "height", required_argument, NULL, OPT_HEIGHT },
 		{ "inverted", no_argument, NULL, 'i' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "minwidth", required_argument, NULL, OPT_MINWIDTH },
 		{ "nameattr", required_argument, NULL, OPT_NAMEATTR },
 		{ "nametype", required_argument, NULL, OPT_NAMETYPE },
@@ -394,6 +397,7 @@ main(int argc, char **argv)
 	struct fg_tree_rewrite rw = { false, NULL, 0, false };
 	enum fg_palette_id pal = FG_PAL_HOT;
 	enum fg_color_mode mode = FG_COLOR_NAME;
+	unsigned jobs = tool_jobs_online();
 	bool strict = false, cp = false, deterministic = false, diff_width = false;
 	bool no_sort = false, sort_given = false, fontwidth_given = false;
 	const char *output = NULL, *bgcolors = NULL, *nameattr_path = NULL;
@@ -421,7 +425,7 @@ main(int argc, char **argv)
 	fg_layout_opts_init(&lo);
 	fg_svg_opts_init(&so);
 	memset(&na, 0, sizeof(na));
-	while ((ch = getopt_long(argc, argv, ":c:hio:V", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:hij:o:V", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			if (fg_palette_lookup(optarg, &pal) < 0)
@@ -434,6 +438,9 @@ main(int argc, char **argv)
 			return TOOL_EXIT_OK;
 		case 'i':
 			lo.inverted = so.inverted = true;
+			break;
+		case 'j':
+			jobs = tool_jobs_parse(synopsis, optarg);
 			break;
 		case 'o':
 			output = optarg;
@@ -663,12 +670,12 @@ main(int argc, char **argv)
 	syms = fg_symtab_new();
 	s = fg_stacks_new(syms, 2);
 	if (argc == 0) {
-		ncounts = read_file(NULL, s, strict, &bad);
+		ncounts = read_file(NULL, s, strict, jobs, &bad);
 	} else {
 		const char *first2 = NULL, *first1 = NULL;
 
 		for (i = 0; i < (size_t)argc; i++) {
-			unsigned k = read_file(argv[i], s, strict, &bad);
+			unsigned k = read_file(argv[i], s, strict, jobs, &bad);
 
 			if (k == 2 && first2 == NULL)
 				first2 = argv[i];
@@ -686,6 +693,7 @@ main(int argc, char **argv)
 	tool_filter_apply(filter, &s, diff ? 2 : 1, NULL);
 	fg_filter_free(filter);
 	to.one_col = !diff;
+	to.jobs = jobs;
 	if (diff && so.negate && !diff_width)
 		to.width = FG_TREE_WIDTH_BEFORE;
 	if (pal == FG_PAL_DIFF_CB) {

@@ -32,7 +32,7 @@ usage(void)
 "line per distinct stack, 'comm;root;...;leaf weight', sorted. A sample\n"
 "weighs its period when the header shows one, else 1.\n"
 "\n"
-"  -j, --jobs N           threads for a regular file (default: CPUs)\n"
+TOOL_HELP_JOBS
 "      --pid, --tid       root frame comm-PID, or comm-PID/TID\n"
 "      --kernel, --jit    mark kernel _[k] / JIT _[j] frames; --all: both\n"
 "      --addrs            show the address of unknown symbols\n"
@@ -206,21 +206,6 @@ report(const char *name, const struct fg_perf_stats *st,
 			  st->bad == 1 ? "" : "s");
 }
 
-static unsigned
-parse_jobs(const char *s)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 1024)
-		tool_usage_error(synopsis,
-				 "-j needs a number of threads from 1 to 1024, not '%s'",
-				 s);
-	return (unsigned)v;
-}
-
 static const char *const py_paths[] = { "base", "full" };
 
 int
@@ -261,8 +246,7 @@ main(int argc, char **argv)
 	bool user_event;
 	const char *output = NULL;
 	char chosen[128];
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned jobs = ncpu > 0 ? (unsigned)ncpu : 1;
+	unsigned jobs = tool_jobs_online();
 	struct fg_symtab *syms;
 	struct fg_stacks *s;
 	struct fg_filter *filter = NULL;
@@ -277,7 +261,7 @@ main(int argc, char **argv)
 			tool_output_close();
 			return TOOL_EXIT_OK;
 		case 'j':
-			jobs = parse_jobs(optarg);
+			jobs = tool_jobs_parse(synopsis, optarg);
 			jobs_given = true;
 			break;
 		case 'o':

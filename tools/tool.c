@@ -563,3 +563,26 @@ tool_read_folded(const char *path, struct fg_stacks *s,
 	tool_report_skipped(st);
 	return in;
 }
+
+unsigned
+tool_jobs_parse(const char *synopsis, const char *arg)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || v < 1 || v > 1024)
+		tool_usage_error(synopsis,
+				 "-j needs a number of threads from 1 to 1024, not '%s'",
+				 arg);
+	return (unsigned)v;
+}
+
+unsigned
+tool_jobs_online(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}

@@ -209,4 +209,14 @@ struct fg_lines *tool_read_folded(const char *path, struct fg_stacks *s,
 				  const struct fg_folded_opts *opts,
 				  struct fg_folded_stats *st);
 
+/*
+ * -j/--jobs: the threads a regular file is read with. tool_jobs_parse
+ * takes the option's argument (1 to 1024; anything else is a usage
+ * error); tool_jobs_online is the default, the online processors.
+ */
+#define TOOL_HELP_JOBS \
+"  -j, --jobs N           threads for a regular file (default: CPUs)\n"
+unsigned tool_jobs_parse(const char *synopsis, const char *arg);
+unsigned tool_jobs_online(void);
+
 #endif /* FG_TOOL_H */

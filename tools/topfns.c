@@ -18,9 +18,9 @@
 #include "tool.h"
 
 static const char synopsis[] =
-	"usage: topfns [-hV] [-b key] [-f format] [-n rows] [-o file] [-s key]\n"
-	"              [-t pct] [--callers regex] [--callees regex] [--strict]\n"
-	"              [transforms] [file ...]\n";
+	"usage: topfns [-hV] [-b key] [-f format] [-j jobs] [-n rows] [-o file]\n"
+	"              [-s key] [-t pct] [--callers regex] [--callees regex]\n"
+	"              [--strict] [transforms] [file ...]\n";
 
 static void
 usage(void)
@@ -34,6 +34,7 @@ usage(void)
 "  -b, --by KEY           group frames by function (default), file, module\n"
 "                         or frame (the whole frame text)\n"
 "  -f, --format FMT       text (default), csv, tsv, json or markdown\n"
+TOOL_HELP_JOBS
 "  -n, --rows N           show the first N rows (default 20; 0: all)\n"
 "  -s, --sort KEY         self (default), total, name or delta (the default\n"
 "                         for 2-count input: the largest change first)\n"
@@ -61,6 +62,7 @@ struct opts {
 	double threshold;	/* percent; < 0: none */
 	const char *callers, *callees;
 	bool strict;
+	unsigned jobs;
 };
 
 /* ---- reading ---- */
@@ -73,7 +75,7 @@ struct input {
 };
 
 static void
-read_one(const char *path, struct input *in, bool strict)
+read_one(const char *path, struct input *in, bool strict, unsigned jobs)
 {
 	struct fg_folded_opts o = FG_FOLDED_OPTS_INIT;
 	struct fg_folded_stats st;
@@ -85,6 +87,7 @@ read_one(const char *path, struct input *in, bool strict)
 	o.counts = FG_FOLDED_AUTO;
 	o.max_counts = 2;
 	o.strict = strict;
+	o.jobs = jobs;
 	l = fg_lines_open(path, &d);
 	if (l == NULL) {
 		tool_warn("%s", d.msg);
@@ -1097,6 +1100,7 @@ main(int argc, char **argv)
 		{ "callees", required_argument, NULL, OPT_CALLEES },
 		{ "callers", required_argument, NULL, OPT_CALLERS },
 		{ "format", required_argument, NULL, 'f' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "rows", required_argument, NULL, 'n' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "strict", no_argument, NULL, OPT_STRICT },
@@ -1105,7 +1109,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct opts o = { FG_TOP_BY_FUNCTION, FMT_TEXT, -1, 20, -1.0, NULL,
-			  NULL, false };
+			  NULL, false, 1 };
 	struct fg_filter *filter = NULL;
 	const char *output = NULL;
 	struct input in = { NULL, NULL, 0, 0 };
@@ -1114,7 +1118,8 @@ main(int argc, char **argv)
 	int ch, i;
 
 	tool_init("topfns");
-	while ((ch = getopt_long(argc, argv, ":b:f:hn:o:s:t:V", longopts,
+	o.jobs = tool_jobs_online();
+	while ((ch = getopt_long(argc, argv, ":b:f:hj:n:o:s:t:V", longopts,
 				 NULL)) != -1) {
 		switch (ch) {
 		case 'b':
@@ -1131,6 +1136,9 @@ main(int argc, char **argv)
 			usage();
 			tool_output_close();
 			return TOOL_EXIT_OK;
+		case 'j':
+			o.jobs = tool_jobs_parse(synopsis, optarg);
+			break;
 		case 'n':
 			o.rows = (size_t)parse_num(optarg, "number of rows");
 			break;
@@ -1182,9 +1190,9 @@ main(int argc, char **argv)
 	in.syms = fg_symtab_new();
 	in.s = fg_stacks_new(in.syms, 2);
 	if (argc == 0)
-		read_one(NULL, &in, o.strict);
+		read_one(NULL, &in, o.strict, o.jobs);
 	for (i = 0; i < argc; i++)
-		read_one(argv[i], &in, o.strict);
+		read_one(argv[i], &in, o.strict, o.jobs);
 
 	tool_filter_apply(filter, &in.s, in.ncols, &x.removed);
 	x.o = &o;
