@@ -754,7 +754,7 @@ read_parallel(struct reader *r, int fd, off_t off, off_t size, unsigned nw)
 	struct par par;
 	void *map;
 	const char *text, *end, *start;
-	size_t n = (size_t)(size - off);
+	size_t n = (size_t)(size - off), all;
 	unsigned nc = r->nc, i, k, c;
 	bool redo = false;
 	int rc;
@@ -833,6 +833,11 @@ read_parallel(struct reader *r, int fd, off_t off, off_t size, unsigned nw)
 
 	if (rc == FG_OK && may_overflow(before, ck, nw, nc))
 		redo = true;
+	for (i = 0, all = fg_stacks_count(dst); i < nw && !redo; i++)
+		if (ck[i].stacks != dst)
+			all += fg_stacks_count(ck[i].stacks);
+	if (!redo)
+		fg_stacks_reserve(dst, all);
 	for (k = 0; k < nw && rc == FG_OK; k++) {
 		if (ck[k].stacks == dst) {
 			add_stats(r->st, &ck[k].st);
@@ -910,7 +915,10 @@ fg_folded_read(struct fg_lines *in, struct fg_stacks *dst,
 	return rc < 0 ? rc : FG_OK;
 }
 
-/* An output buffer that goes to a FILE in large writes. */
+/*
+ * An output buffer that goes to a FILE in large writes, or (fp NULL)
+ * grows to hold a whole block of lines.
+ */
 struct out {
 	FILE *fp;
 	char *buf;
@@ -927,16 +935,33 @@ out_flush(struct out *o)
 	o->len = 0;
 }
 
+static void
+out_room(struct out *o, const char *s, size_t n)
+{
+	if (o->fp == NULL) {
+		while (o->cap - o->len < n)
+			o->cap *= 2;
+		o->buf = fg_xrealloc(o->buf, o->cap);
+		memcpy(o->buf + o->len, s, n);
+		o->len += n;
+		return;
+	}
+	out_flush(o);
+	if (n > o->cap) {
+		if (!o->err && fwrite(s, 1, n, o->fp) != n)
+			o->err = errno ? errno : EIO;
+		return;
+	}
+	memcpy(o->buf, s, n);
+	o->len = n;
+}
+
 static inline void
 out_add(struct out *o, const char *s, size_t n)
 {
 	if (FG_UNLIKELY(o->cap - o->len < n)) {
-		out_flush(o);
-		if (n > o->cap) {
-			if (!o->err && fwrite(s, 1, n, o->fp) != n)
-				o->err = errno ? errno : EIO;
-			return;
-		}
+		out_room(o, s, n);
+		return;
 	}
 	memcpy(o->buf + o->len, s, n);
 	o->len += n;
@@ -970,48 +995,194 @@ prefetch_stack(const struct fg_stacks *s, uint32_t idx)
 
 #define WRITE_AHEAD 8
 
-int
-fg_folded_write_sorted(const struct fg_stacks *s, const uint32_t *order,
-		       FILE *fp)
+/* Formats the stacks order[lo .. hi) into o. */
+static void
+format_lines(const struct fg_stacks *s, const uint32_t *order, size_t lo,
+	     size_t hi, struct out *o)
 {
 	const struct fg_symtab *syms = s->syms;
 	unsigned ncols = s->ncols, c;
-	size_t count = s->n, i, j, len;
-	struct out o = { fp, NULL, 0, 256 * 1024, 0 };
+	size_t i, j, len;
 	char num[FG_COUNT_BUFSZ + 1];
 
-	o.buf = fg_xmalloc(o.cap);
-	for (i = 0; i < count && i < WRITE_AHEAD; i++)
+	for (i = lo; i < hi && i < lo + WRITE_AHEAD; i++)
 		__builtin_prefetch(&s->entries[order[i]]);
-	for (i = 0; i < count && !o.err; i++) {
+	for (i = lo; i < hi && !o->err; i++) {
 		const struct fg_stack_entry *e = &s->entries[order[i]];
 		const struct fg_count *counts =
 			&s->counts[(size_t)order[i] * ncols];
 
-		if (i + 2 * WRITE_AHEAD < count)
+		if (i + 2 * WRITE_AHEAD < hi)
 			__builtin_prefetch(
 				&s->entries[order[i + 2 * WRITE_AHEAD]]);
-		if (i + WRITE_AHEAD < count)
+		if (i + WRITE_AHEAD < hi)
 			prefetch_stack(s, order[i + WRITE_AHEAD]);
 		for (j = 0; j < e->n; j++) {
 			const char *name = fg_sym_name(syms, e->ids[j], &len);
 
 			if (j > 0)
-				out_add(&o, ";", 1);
-			out_add(&o, name, len);
+				out_add(o, ";", 1);
+			out_add(o, name, len);
 		}
 		for (c = 0; c < ncols; c++) {
 			num[0] = ' ';
 			len = fg_count_format(&counts[c], num + 1);
-			out_add(&o, num, len + 1);
+			out_add(o, num, len + 1);
 		}
-		out_add(&o, "\n", 1);
+		out_add(o, "\n", 1);
 	}
-	out_flush(&o);
-	free(o.buf);
-	if (o.err) {
-		errno = o.err;
+}
+
+static int
+out_done(struct out *o)
+{
+	out_flush(o);
+	free(o->buf);
+	if (o->err) {
+		errno = o->err;
 		return FG_EIO;
 	}
 	return FG_OK;
+}
+
+int
+fg_folded_write_sorted(const struct fg_stacks *s, const uint32_t *order,
+		       FILE *fp)
+{
+	return fg_folded_write_sorted_jobs(s, order, fp, 1);
+}
+
+/*
+ * Writing on several threads: the lines are cut into blocks of
+ * WRITE_BLOCK stacks, block b formatted by thread b % jobs into one of
+ * its two buffers, and the caller's thread, which formats its own
+ * blocks straight to the FILE, writes the others' in order as they come.
+ */
+#define WRITE_BLOCK 4096
+#define WRITE_PAR_MIN (4 * WRITE_BLOCK)
+
+struct writer;
+
+struct wblock {
+	struct out o;
+	int full;		/* formatted, not yet written */
+};
+
+struct wthread {
+	struct writer *w;
+	unsigned t;
+	struct wblock buf[2];	/* blocks t, t + jobs, ... alternate */
+	pthread_t tid;
+	int started;
+};
+
+struct writer {
+	const struct fg_stacks *s;
+	const uint32_t *order;
+	size_t n, nblocks;
+	unsigned jobs;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop;		/* the caller gave up (a write failed) */
+	struct wthread *th;
+};
+
+static void *
+wthread_main(void *arg)
+{
+	struct wthread *th = arg;
+	struct writer *w = th->w;
+	size_t b, k;
+	int stop;
+
+	for (b = th->t, k = 0; b < w->nblocks; b += w->jobs, k++) {
+		struct wblock *wb = &th->buf[k % 2];
+		size_t lo = b * WRITE_BLOCK;
+		size_t hi = lo + WRITE_BLOCK < w->n ? lo + WRITE_BLOCK : w->n;
+
+		pthread_mutex_lock(&w->mu);
+		while (wb->full && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		stop = w->stop;
+		pthread_mutex_unlock(&w->mu);
+		if (stop)
+			break;
+		wb->o.len = 0;
+		format_lines(w->s, w->order, lo, hi, &wb->o);
+		pthread_mutex_lock(&w->mu);
+		wb->full = 1;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+	}
+	return NULL;
+}
+
+int
+fg_folded_write_sorted_jobs(const struct fg_stacks *s, const uint32_t *order,
+			    FILE *fp, unsigned jobs)
+{
+	struct out o = { fp, NULL, 0, 256 * 1024, 0 };
+	struct writer w;
+	size_t b, i;
+	unsigned t;
+
+	o.buf = fg_xmalloc(o.cap);
+	if (jobs > 64)
+		jobs = 64;
+	if (jobs < 2 || s->n < WRITE_PAR_MIN) {
+		format_lines(s, order, 0, s->n, &o);
+		return out_done(&o);
+	}
+	w.s = s;
+	w.order = order;
+	w.n = s->n;
+	w.nblocks = (s->n + WRITE_BLOCK - 1) / WRITE_BLOCK;
+	w.jobs = jobs;
+	w.stop = 0;
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_cond_init(&w.cv, NULL);
+	w.th = fg_xcalloc(jobs, sizeof(*w.th));
+	for (t = 1; t < jobs; t++) {
+		w.th[t].w = &w;
+		w.th[t].t = t;
+		for (i = 0; i < 2; i++)
+			w.th[t].buf[i].o = (struct out){ NULL,
+				fg_xmalloc(1024 * 1024), 0, 1024 * 1024, 0 };
+		w.th[t].started = pthread_create(&w.th[t].tid, NULL,
+						 wthread_main, &w.th[t]) == 0;
+	}
+	for (b = 0; b < w.nblocks && !o.err; b++) {
+		size_t lo = b * WRITE_BLOCK;
+		size_t hi = lo + WRITE_BLOCK < w.n ? lo + WRITE_BLOCK : w.n;
+		struct wthread *th = &w.th[b % jobs];
+		struct wblock *wb = &th->buf[(b / jobs) % 2];
+
+		if (b % jobs == 0 || !th->started) {
+			format_lines(s, order, lo, hi, &o);
+			continue;
+		}
+		pthread_mutex_lock(&w.mu);
+		while (!wb->full)
+			pthread_cond_wait(&w.cv, &w.mu);
+		pthread_mutex_unlock(&w.mu);
+		out_add(&o, wb->o.buf, wb->o.len);
+		pthread_mutex_lock(&w.mu);
+		wb->full = 0;
+		pthread_cond_broadcast(&w.cv);
+		pthread_mutex_unlock(&w.mu);
+	}
+	pthread_mutex_lock(&w.mu);
+	w.stop = 1;
+	pthread_cond_broadcast(&w.cv);
+	pthread_mutex_unlock(&w.mu);
+	for (t = 1; t < jobs; t++) {
+		if (w.th[t].started)
+			pthread_join(w.th[t].tid, NULL);
+		free(w.th[t].buf[0].o.buf);
+		free(w.th[t].buf[1].o.buf);
+	}
+	free(w.th);
+	pthread_mutex_destroy(&w.mu);
+	pthread_cond_destroy(&w.cv);
+	return out_done(&o);
 }

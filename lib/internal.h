@@ -283,6 +283,12 @@ void fg_drop_pages(const char *from, const char *to);
 size_t fg_stacks_text_lookup(const struct fg_stacks *s, const char *text,
 			     size_t n, uint64_t h, size_t *slot);
 /*
+ * Makes room for n stacks in all, so that adding up to that many (as a
+ * merge does) moves and rehashes nothing on the way.
+ */
+void fg_stacks_reserve(struct fg_stacks *s, size_t n);
+
+/*
  * Inserts the new stack ids[0 .. n-1], of text hash h, at the slot given
  * by fg_stacks_text_lookup, with zero counts; plain as in the entry.
  * Returns its index.

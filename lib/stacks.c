@@ -180,6 +180,20 @@ fg_stacks_text_lookup(const struct fg_stacks *s, const char *text, size_t n,
 	return SIZE_MAX;
 }
 
+void
+fg_stacks_reserve(struct fg_stacks *s, size_t n)
+{
+	if (n > s->cap) {
+		s->cap = n;
+		s->entries = fg_xreallocarray(s->entries, s->cap,
+					      sizeof(*s->entries));
+		s->counts = fg_xreallocarray(s->counts, s->cap * s->ncols,
+					     sizeof(*s->counts));
+	}
+	while (n * 2 > s->mask)
+		grow_slots(s);
+}
+
 size_t
 fg_stacks_insert(struct fg_stacks *s, const uint32_t *ids, size_t n,
 		 uint64_t h, size_t j, int plain)

@@ -227,7 +227,7 @@ main(int argc, char **argv)
 	if (norm)
 		normalize(s, order, &st1, &st2);
 	tool_verbose_summary(s);
-	tool_write_folded(output, s, order);
+	tool_write_folded_jobs(output, s, order, jobs);
 
 	free(order);
 	if (strip) {

@@ -469,9 +469,17 @@ void
 tool_write_folded(const char *path, const struct fg_stacks *s,
 		  const uint32_t *order)
 {
+	tool_write_folded_jobs(path, s, order, 1);
+}
+
+void
+tool_write_folded_jobs(const char *path, const struct fg_stacks *s,
+		       const uint32_t *order, unsigned jobs)
+{
 	FILE *out = tool_output_open(path);
-	int rc = order != NULL ? fg_folded_write_sorted(s, order, out) :
-		fg_folded_write(s, out);
+	int rc = order != NULL ?
+		 fg_folded_write_sorted_jobs(s, order, out, jobs) :
+		 fg_folded_write(s, out);
 
 	if (rc < 0) {
 		/* tool_output_close reports the error and removes -o's file */

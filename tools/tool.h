@@ -165,9 +165,12 @@ void tool_progress_fd(int fd, const char *name);
 /*
  * Writes the folded table s to path (standard output when NULL or "-")
  * through tool_output_open() and tool_output_close(), in the order given
- * (an fg_stacks_sorted() array) or, when order is NULL, in table order.
- * A write error removes -o's file and exits 1.
+ * (an fg_stacks_sorted() array) or, when order is NULL, sorted. A
+ * write error removes -o's file and exits 1. The _jobs form formats the
+ * lines of a large table on up to jobs threads.
  */
+void tool_write_folded_jobs(const char *path, const struct fg_stacks *s,
+			    const uint32_t *order, unsigned jobs);
 void tool_write_folded(const char *path, const struct fg_stacks *s,
 		       const uint32_t *order);
 

@@ -147,6 +147,10 @@ int fg_folded_write(const struct fg_stacks *s, FILE *out);
  */
 int fg_folded_write_sorted(const struct fg_stacks *s, const uint32_t *order,
 			   FILE *out);
+/* The same, the lines formatted on up to jobs threads for a large table. */
+int fg_folded_write_sorted_jobs(const struct fg_stacks *s,
+				const uint32_t *order, FILE *out,
+				unsigned jobs);
 
 #ifdef __cplusplus
 }

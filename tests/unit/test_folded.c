@@ -641,6 +641,69 @@ test_write_error(void **state)
 	fg_symtab_free(t);
 }
 
+/*
+ * Writing on several threads gives the bytes one thread writes (blocks
+ * of lines in order, fractions and two columns included), and a write
+ * error still comes back as FG_EIO with errno.
+ */
+static void
+test_write_jobs(void **state)
+{
+	static const unsigned jobs[] = { 2, 3, 5 };
+	struct fg_symtab *t = fg_symtab_new();
+	struct fg_stacks *s = fg_stacks_new(t, 2);
+	char *one = NULL, *many = NULL, name[32];
+	size_t lone = 0, lmany = 0, j;
+	uint32_t ids[3], *order;
+	FILE *fp;
+	int i;
+
+	(void)state;
+	ids[0] = fg_intern(t, "main", 4);
+	for (i = 0; i < 50000; i++) {
+		struct fg_count c = { (uint64_t)i, i % 3 ? 0 :
+				      FG_COUNT_FRAC_ONE / 4 };
+		int n = snprintf(name, sizeof(name), "f%d", i % 977);
+
+		ids[1] = fg_intern(t, name, (size_t)n);
+		n = snprintf(name, sizeof(name), "leaf %d", i);
+		ids[2] = fg_intern(t, name, (size_t)n);
+		size_t depth = i % 3 != 0 ? 3 : 1;
+
+		assert_int_equal(fg_stacks_add(s, ids, depth,
+					       (unsigned)(i % 2), &c, NULL),
+				 FG_OK);
+	}
+	order = fg_stacks_sorted(s);
+	fp = open_memstream(&one, &lone);
+	assert_non_null(fp);
+	assert_int_equal(fg_folded_write_sorted(s, order, fp), FG_OK);
+	assert_int_equal(fclose(fp), 0);
+	for (j = 0; j < sizeof(jobs) / sizeof(jobs[0]); j++) {
+		fp = open_memstream(&many, &lmany);
+		assert_non_null(fp);
+		assert_int_equal(fg_folded_write_sorted_jobs(s, order, fp,
+							     jobs[j]), FG_OK);
+		assert_int_equal(fclose(fp), 0);
+		assert_int_equal(lmany, lone);
+		assert_memory_equal(many, one, lone);
+		free(many);
+		many = NULL;
+	}
+	fp = fopen("/dev/full", "w");
+	if (fp != NULL) {
+		errno = 0;
+		assert_int_equal(fg_folded_write_sorted_jobs(s, order, fp, 2),
+				 FG_EIO);
+		assert_int_equal(errno, ENOSPC);
+		fclose(fp);
+	}
+	free(one);
+	free(order);
+	fg_stacks_free(s);
+	fg_symtab_free(t);
+}
+
 /* ---- reading on several threads: the same as on one ---- */
 
 struct par_case {
@@ -930,6 +993,7 @@ main(void)
 		cmocka_unit_test(test_read_map),
 		cmocka_unit_test(test_write_roundtrip),
 		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_write_jobs),
 		cmocka_unit_test(test_parallel_same),
 		cmocka_unit_test(test_parallel_errors),
 		cmocka_unit_test(test_parallel_columns),
