@@ -22,7 +22,7 @@
 # non-zero only if a command fails.
 #
 # Environment: BUILD (build), RUNS (3), NSTACKS (128000), NNAMES (4000),
-# SEED (1). Uses $BUILD/flamegraph and $BUILD/tests/bench/genfolded:
+# SEED (1), JOBS (flamegraph -j; default: the online CPUs). Uses $BUILD/flamegraph and $BUILD/tests/bench/genfolded:
 #     make all build/tests/bench/genfolded && sh tests/bench/flamegraph.sh
 
 set -eu
@@ -33,6 +33,7 @@ RUNS=${RUNS:-3}
 NSTACKS=${NSTACKS:-128000}
 NNAMES=${NNAMES:-4000}
 SEED=${SEED:-1}
+JOBS=${JOBS:-$(getconf _NPROCESSORS_ONLN)}
 MAX_TIME=0.12
 MAX_RSS_MB=58
 
@@ -50,7 +51,7 @@ bench() {
 
 	# untimed: the page cache, and a check that the SVG is whole
 	cat "$f" >/dev/null
-	"$fg" "$f" >"$tmp/out.svg"
+	"$fg" -j "$JOBS" "$f" >"$tmp/out.svg"
 	tail -c 7 "$tmp/out.svg" | grep -q '</svg>' || {
 		echo "flamegraph.sh: $f: the SVG is not complete" >&2
 		exit 1
@@ -62,7 +63,7 @@ bench() {
 	i=0
 	while [ "$i" -lt "$RUNS" ]; do
 		measure base cat "$f"
-		measure -o "$tmp/out.svg" fg "$fg" "$f"
+		measure -o "$tmp/out.svg" fg "$fg" -j "$JOBS" "$f"
 		i=$((i + 1))
 	done
 	tb=$(median "$tmp/base.wall")
@@ -85,9 +86,11 @@ bench() {
 
 size=$(bytes_of "$big")
 awk -v n="$NSTACKS" -v k="$NNAMES" -v s="$SEED" -v size="$size" \
-    -v runs="$RUNS" -v maxt="$MAX_TIME" -v maxr="$MAX_RSS_MB" 'BEGIN {
+    -v runs="$RUNS" -v maxt="$MAX_TIME" -v maxr="$MAX_RSS_MB" \
+    -v jobs="$JOBS" 'BEGIN {
 	printf "flamegraph: %d unique stacks, %d names, seed %d; " \
-	       "file %.1f MB; median of %d runs\n", n, k, s, size / 1e6, runs
+	       "file %.1f MB; flamegraph -j %d; median of %d runs\n",
+	       n, k, s, size / 1e6, jobs, runs
 	printf "targets (issue 4, from inferno 0.35 s / 117 MB): " \
 	       "time <= %s s, peak RSS <= %s MB\n", maxt, maxr
 	printf "%-8s  %-10s %8s %8s %8s %4s %9s\n", "file", "command",

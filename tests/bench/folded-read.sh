@@ -24,7 +24,7 @@
 # command fails.
 #
 # Environment: BUILD (build), RUNS (5), NSTACKS (1000000), NNAMES (4000),
-# SEED (1). Uses $BUILD/difffold and $BUILD/tests/bench/genfolded:
+# SEED (1), JOBS (difffold -j; default: the online CPUs). Uses $BUILD/difffold and $BUILD/tests/bench/genfolded:
 #     make BUILD=build-bench all build-bench/tests/bench/genfolded
 #     BUILD=build-bench sh tests/bench/folded-read.sh
 
@@ -36,6 +36,7 @@ RUNS=${RUNS:-5}
 NSTACKS=${NSTACKS:-1000000}
 NNAMES=${NNAMES:-4000}
 SEED=${SEED:-1}
+JOBS=${JOBS:-$(getconf _NPROCESSORS_ONLN)}
 MAX_TIME_RATIO=4
 MAX_RSS_RATIO=1.5
 
@@ -65,7 +66,7 @@ bench() {
 	# Untimed: bring the file into the page cache, and check difffold's
 	# output once (every stack, with equal before and after counts).
 	cat "$f" >/dev/null
-	"$difffold" "$f" "$f" >"$tmp/out"
+	"$difffold" -j "$JOBS" "$f" "$f" >"$tmp/out"
 	lines=$(lines_of "$tmp/out")
 	if [ "$lines" -ne "$NSTACKS" ]; then
 		echo "folded-read: difffold printed $lines stacks for $f," \
@@ -85,7 +86,7 @@ bench() {
 	i=0
 	while [ "$i" -lt "$RUNS" ]; do
 		measure base sh -c 'cat "$1" | wc -l' sh "$f"
-		measure diff "$difffold" "$f" "$f"
+		measure diff "$difffold" -j "$JOBS" "$f" "$f"
 		i=$((i + 1))
 	done
 	tb=$(median "$tmp/base.wall")
@@ -113,10 +114,11 @@ bench() {
 size=$(bytes_of "$big")
 awk -v n="$NSTACKS" -v k="$NNAMES" -v s="$SEED" -v size="$size" \
     -v text="$textbytes" -v runs="$RUNS" -v maxt="$MAX_TIME_RATIO" \
-    -v maxr="$MAX_RSS_RATIO" 'BEGIN {
+    -v maxr="$MAX_RSS_RATIO" -v jobs="$JOBS" 'BEGIN {
 	printf "folded-read: %d unique stacks, %d names, seed %d; " \
-	       "file %.1f MB, stack text %.1f MB; median of %d runs\n",
-	       n, k, s, size / 1e6, text / 1e6, runs
+	       "file %.1f MB, stack text %.1f MB; difffold -j %d; " \
+	       "median of %d runs\n",
+	       n, k, s, size / 1e6, text / 1e6, jobs, runs
 	printf "targets: difffold time <= %sx cat | wc -l; " \
 	       "peak RSS < %sx stack text\n", maxt, maxr
 	printf "%-8s  %-12s %8s %8s %8s %4s %10s %9s %4s %7s %7s\n", "file",
