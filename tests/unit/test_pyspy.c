@@ -599,6 +599,44 @@ test_dedupe_across_reads(void **state)
 	fg_symtab_free(syms);
 }
 
+/* Lines longer than the reader's chunks of remembered text. */
+static void
+test_dedupe_long_lines(void **state)
+{
+	struct fg_pyspy_opts o = FG_PYSPY_OPTS_INIT;
+	struct fg_buf raw, line;
+	struct folded f;
+	size_t i, len;
+
+	fg_buf_init(&raw);
+	fg_buf_init(&line);
+	/* 9,000 frames of 1,000 bytes: a 9 MB stack */
+	for (i = 0; i < 9000; i++) {
+		if (i > 0)
+			fg_buf_addc(&line, ';');
+		fg_buf_addc(&line, (char)('a' + i % 26));
+		while (line.len % 1001 != 0)
+			fg_buf_addc(&line, 'x');
+	}
+	len = line.len;
+	for (i = 0; i < 3; i++) {
+		fg_buf_add(&raw, "short 1\n", 8);
+		fg_buf_add(&raw, line.buf, len);
+		fg_buf_adds(&raw, i == 1 ? "y 2\n" : " 2\n");
+	}
+	fg_buf_addc(&raw, '\0');
+	fold(raw.buf, &o, &f);
+	assert_int_equal(f.rc, FG_OK);
+	assert_int_equal(f.st.stacks, 6);
+	/* the two equal long lines went to one stack, the other to its own */
+	assert_int_equal(strlen(f.text), 2 * len + 15);
+	assert_memory_equal(f.text + len, " 4\n", 3);
+	assert_memory_equal(f.text + 2 * len + 3, "y 2\nshort 3\n", 12);
+	free(f.text);
+	fg_buf_release(&raw);
+	fg_buf_release(&line);
+}
+
 int
 main(void)
 {
@@ -625,6 +663,7 @@ main(void)
 		cmocka_unit_test(test_dedupe_process_frame_not_split),
 		cmocka_unit_test(test_dedupe_after_malformed),
 		cmocka_unit_test(test_dedupe_across_reads),
+		cmocka_unit_test(test_dedupe_long_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
