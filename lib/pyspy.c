@@ -1,10 +1,13 @@
 /*
  * pyspy.c - py-spy frames mapped to output names, and the raw reader.
  */
+#define _DEFAULT_SOURCE		/* madvise */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include <stdlib.h>
 #include <string.h>
+
+#include <sys/mman.h>
 
 #include <pcre2.h>
 #if defined(__has_include)
@@ -438,23 +441,6 @@ blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* Records a malformed line; returns FG_EPARSE if it is to be fatal. */
-static int
-skip_line(struct fg_pyspy *p, struct fg_lines *in,
-	  struct fg_pyspy_raw_stats *st, struct fg_diag *ld, struct fg_diag *d)
-{
-	ld->file = fg_lines_name(in);
-	ld->line = fg_lines_lineno(in);
-	if (st->bad++ == 0)
-		st->first_bad = *ld;
-	if (p->o.strict) {
-		if (d != NULL)
-			*d = *ld;
-		return FG_EPARSE;
-	}
-	return FG_OK;
-}
-
 /*
  * An empty-stack line: blanks, then a count. Returns 1 and fills c if
  * s is one, 0 if not.
@@ -473,83 +459,419 @@ empty_line(const char *s, size_t n, struct fg_count *c)
 	return fg_count_parse(s + b, e - b, c, NULL) == FG_OK;
 }
 
+/*
+ * The raw reader's memory of the stack lines it has seen: the stack text
+ * of each distinct line (copied), keyed by its hash, with the index of
+ * the stack it went to. A line seen before costs a hash of its text and
+ * a comparison with the copy, not a split and a map per frame. A line is
+ * found only if its bytes equal the copy's: equal hashes alone never
+ * merge two lines.
+ */
+struct seen_line {
+	const char *text;	/* in a chunk */
+	size_t len;
+	size_t idx;		/* the stack's index, or DROPPED */
+	uint32_t hlo;		/* low half of the hash: the home slot */
+};
+
+/*
+ * The copies of the texts go to chunks of their own, which grow to
+ * SEEN_CHUNK bytes and, from SEEN_HUGE on, are aligned to and advised as
+ * transparent huge pages where the system has them: a large file's
+ * distinct lines are tens of megabytes written once each, which would
+ * otherwise fault in 4 KiB at a time (a tenth of the reader's time).
+ */
+#define SEEN_FIRST_CHUNK ((size_t)64 << 10)
+#define SEEN_HUGE ((size_t)2 << 20)
+#define SEEN_CHUNK ((size_t)8 << 20)
+
+struct seen_chunk {
+	struct seen_chunk *next;	/* the texts follow */
+};
+
+struct seen {
+	struct seen_chunk *chunks;
+	char *free;		/* in the first chunk */
+	size_t left, next_size;
+	struct seen_line *lines;
+	size_t n, cap;
+	/* high half of the hash << 32 | line + 1; 0 is empty */
+	uint64_t *slots;
+	size_t mask;		/* slots has mask + 1 entries, a power of 2 */
+};
+
+/*
+ * The hash lines are keyed by: fg_hash_text, unless a unit test sets
+ * this to make lines collide (the test declares it; no header does).
+ */
+uint64_t (*fg_pyspy_line_hash)(const void *data, size_t n);
+
+static inline uint64_t
+line_hash(const char *s, size_t n)
+{
+	if (FG_UNLIKELY(fg_pyspy_line_hash != NULL))
+		return fg_pyspy_line_hash(s, n);
+	return fg_hash_text(s, n);
+}
+
+static void
+seen_init(struct seen *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->next_size = SEEN_FIRST_CHUNK;
+	t->mask = 1023;
+	t->slots = fg_xcalloc(t->mask + 1, sizeof(*t->slots));
+}
+
+static void
+seen_release(struct seen *t)
+{
+	while (t->chunks != NULL) {
+		struct seen_chunk *c = t->chunks;
+
+		t->chunks = c->next;
+		free(c);
+	}
+	free(t->lines);
+	free(t->slots);
+}
+
+/*
+ * The slot of the line whose text is the n bytes at s (hash h), or the
+ * empty slot where it belongs.
+ */
+static inline size_t
+seen_slot(const struct seen *t, const char *s, size_t n, uint64_t h)
+{
+	uint64_t tag = h >> 32 << 32, v;
+	size_t j = (uint32_t)h & t->mask;
+
+	while ((v = t->slots[j]) != 0) {
+		if ((v & 0xffffffff00000000ULL) == tag) {
+			const struct seen_line *e = &t->lines[(uint32_t)v - 1];
+
+			if (e->len == n && memcmp(e->text, s, n) == 0)
+				return j;
+		}
+		j = (j + 1) & t->mask;
+	}
+	return j;
+}
+
+/* Room for n bytes of text. */
+static char *
+seen_alloc(struct seen *t, size_t n)
+{
+	const size_t head = sizeof(struct seen_chunk);
+	size_t size = t->next_size;
+	struct seen_chunk *c;
+	void *m;
+
+	if (t->chunks == NULL || n > t->left) {
+		if (n > SIZE_MAX - SEEN_HUGE - head)
+			fg_xmalloc(SIZE_MAX);
+		if (size < SEEN_CHUNK)
+			t->next_size *= 2;
+		if (n + head > size)
+			size = (n + head + SEEN_HUGE - 1) / SEEN_HUGE * SEEN_HUGE;
+		if (size < SEEN_HUGE) {
+			m = fg_xmalloc(size);
+		} else {
+			if (posix_memalign(&m, SEEN_HUGE, size) != 0)
+				fg_xmalloc(SIZE_MAX);
+#ifdef MADV_HUGEPAGE
+			(void)madvise(m, size, MADV_HUGEPAGE);
+#endif
+		}
+		c = m;
+		c->next = t->chunks;
+		t->chunks = c;
+		t->free = (char *)m + head;
+		t->left = size - head;
+	}
+	t->free += n;
+	t->left -= n;
+	return t->free - n;
+}
+
+/* Doubles the slots (the high halves of the hashes are in them). */
+static void
+seen_grow(struct seen *t)
+{
+	size_t mask = t->mask * 2 + 1, i, j;
+	uint64_t *slots = fg_xcalloc(mask + 1, sizeof(*slots)), v;
+
+	for (i = 0; i <= t->mask; i++) {
+		if ((v = t->slots[i]) == 0)
+			continue;
+		j = t->lines[(uint32_t)v - 1].hlo & mask;
+		while (slots[j] != 0)
+			j = (j + 1) & mask;
+		slots[j] = v;
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->mask = mask;
+}
+
+/*
+ * Remembers that the line whose text is the n bytes at s (hash h; not
+ * found, slot j empty) went to stack idx.
+ */
+static void
+seen_add(struct seen *t, size_t j, const char *s, size_t n, uint64_t h,
+	 size_t idx)
+{
+	struct seen_line *e;
+	char *copy;
+
+	/* the slots name lines in 32 bits; the home slot takes 32 too */
+	if (t->n >= UINT32_MAX - 1)
+		fg_xmalloc(SIZE_MAX);
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 1024;
+		t->lines = fg_xreallocarray(t->lines, t->cap,
+					    sizeof(*t->lines));
+	}
+	copy = seen_alloc(t, n);
+	memcpy(copy, s, n);
+	e = &t->lines[t->n];
+	e->text = copy;
+	e->len = n;
+	e->idx = idx;
+	e->hlo = (uint32_t)h;
+	t->slots[j] = h >> 32 << 32 | (uint64_t)(t->n + 1);
+	t->n++;
+	if (t->n * 2 > t->mask)
+		seen_grow(t);
+}
+
+/*
+ * Lines are read in batches of up to READ_BATCH, all from the reader's
+ * buffer at once (so their slices stay valid together), parsed and
+ * hashed first; then what finding each in the table will load (its
+ * slot, the remembered line and its text, the stack's counts) is
+ * requested for the whole batch, a level at a time, before the lines
+ * are added in order: with tens of thousands of distinct lines each of
+ * those loads misses the cache, and this way the misses overlap.
+ */
+#define READ_BATCH 16
+/* how much of a remembered text to prefetch; the hardware streams on */
+#define PREFETCH_TEXT 256
+
+struct raw_line {
+	const char *s;
+	unsigned long lineno;
+	/* 1 a stack, 2 an empty-stack line, 0 nothing, < 0 malformed */
+	int rc;
+	struct fg_folded_line fl;
+	struct fg_count c;
+	struct fg_diag ld;	/* why the line is malformed */
+	uint64_t h;		/* of the stack text, if rc is 1 */
+	size_t line;		/* a likely remembered line, or SIZE_MAX */
+};
+
+struct raw_reader {
+	struct fg_pyspy *p;
+	struct fg_lines *in;
+	struct fg_pyspy_raw_stats *st;
+	struct fg_diag *d;
+	struct seen seen;
+	uint32_t *ids;
+	size_t cap;
+};
+
+/* Parses line number lineno, the n bytes at s, into b and hashes it. */
+static void
+raw_parse(struct raw_line *b, const char *s, size_t n, unsigned long lineno)
+{
+	b->s = s;
+	b->lineno = lineno;
+	fg_diag_clear(&b->ld);
+	if (n > 0 && blank(s[0]) && empty_line(s, n, &b->c)) {
+		b->rc = 2;
+		return;
+	}
+	b->rc = fg_folded_parse_line(s, n, &b->fl, &b->ld);
+	if (b->rc == 1) {
+		b->c = b->fl.count1;
+		b->h = line_hash(s, b->fl.len1);
+	}
+}
+
+/* Requests what finding the batch's lines in the table will read. */
+static void
+raw_prefetch(const struct raw_reader *r, struct raw_line *b, size_t nb)
+{
+	const struct seen *t = &r->seen;
+	const struct fg_stacks *dst = r->p->dst;
+	size_t i, k;
+
+	for (i = 0; i < nb; i++)
+		if (b[i].rc == 1)
+			__builtin_prefetch(&t->slots[(uint32_t)b[i].h & t->mask]);
+	for (i = 0; i < nb; i++) {
+		uint64_t v;
+
+		b[i].line = SIZE_MAX;
+		if (b[i].rc != 1)
+			continue;
+		v = t->slots[(uint32_t)b[i].h & t->mask];
+		if (v != 0 && v >> 32 == b[i].h >> 32) {
+			b[i].line = (uint32_t)v - 1;
+			__builtin_prefetch(&t->lines[b[i].line]);
+		}
+	}
+	for (i = 0; i < nb; i++) {
+		const struct seen_line *e;
+
+		if (b[i].line == SIZE_MAX)
+			continue;
+		e = &t->lines[b[i].line];
+		for (k = 0; k < e->len && k < PREFETCH_TEXT; k += 64)
+			__builtin_prefetch(e->text + k);
+		if (e->idx != DROPPED)
+			__builtin_prefetch(&dst->counts[e->idx * dst->ncols]);
+	}
+}
+
+/*
+ * raw_add_new where every frame maps to itself: if no frame is a process
+ * frame (whose command line may hold a ';'), the stack is the line's
+ * text split at every ';', found in the table by that text and the
+ * line's hash. Returns 1 and adds the line if so, 0 if not.
+ */
+static int
+raw_add_plain(struct raw_reader *r, const struct raw_line *b, size_t *idx,
+	      int *rc)
+{
+	struct fg_pyspy *p = r->p;
+	size_t len = b->fl.len1, k, i, nl, slot = 0;
+	const char *name;
+	uint64_t h;
+
+	k = fg_folded_split(p->syms, b->s, len, &r->ids, &r->cap);
+	for (i = 0; i < k; i++) {
+		name = fg_sym_name(p->syms, r->ids[i], &nl);
+		if (nl >= 8 && memcmp(name, "process ", 8) == 0)
+			return 0;
+	}
+	h = fg_pyspy_line_hash == NULL ? b->h : fg_hash_text(b->s, len);
+	*idx = fg_stacks_text_lookup(p->dst, b->s, len, h, &slot);
+	if (*idx == SIZE_MAX)
+		*idx = fg_stacks_insert(p->dst, r->ids, k, h, slot, 1);
+	*rc = add_again(p, *idx, &b->c);
+	return 1;
+}
+
+/* Splits a stack line into frames, maps them and adds the stack. */
+static int
+raw_add_new(struct raw_reader *r, const struct raw_line *b, size_t *idx)
+{
+	const char *s = b->s, *end = b->s + b->fl.len1, *fe;
+	size_t k;
+	int rc;
+
+	if (r->p->identity && raw_add_plain(r, b, idx, &rc))
+		return rc;
+	for (k = 0;; s = fe + 1) {
+		fe = frame_end(s, end);
+		if (k == r->cap) {
+			r->cap = r->cap ? r->cap * 2 : 64;
+			r->ids = fg_xreallocarray(r->ids, r->cap,
+						  sizeof(*r->ids));
+		}
+		r->ids[k++] = fg_pyspy_map_text(r->p, s, (size_t)(fe - s));
+		if (fe == end)
+			break;
+	}
+	return add_idx(r->p, r->ids, k, &b->c, idx);
+}
+
+/* Adds one parsed line. */
+static int
+raw_add(struct raw_reader *r, struct raw_line *b)
+{
+	struct fg_pyspy_raw_stats *st = r->st;
+	size_t j, idx;
+	int rc;
+
+	st->lines++;
+	if (b->rc == 0)
+		return FG_OK;
+	if (b->rc < 0) {
+		b->ld.file = fg_lines_name(r->in);
+		b->ld.line = b->lineno;
+		if (st->bad++ == 0)
+			st->first_bad = b->ld;
+		if (r->p->o.strict) {
+			if (r->d != NULL)
+				*r->d = b->ld;
+			return FG_EPARSE;
+		}
+		return FG_OK;
+	}
+	if (b->rc == 2) {
+		rc = add_idx(r->p, NULL, 0, &b->c, &idx);
+	} else {
+		j = seen_slot(&r->seen, b->s, b->fl.len1, b->h);
+		if (r->seen.slots[j] != 0) {
+			idx = r->seen.lines[(uint32_t)r->seen.slots[j] - 1].idx;
+			rc = add_again(r->p, idx, &b->c);
+		} else {
+			rc = raw_add_new(r, b, &idx);
+			if (rc >= 0)
+				seen_add(&r->seen, j, b->s, b->fl.len1, b->h,
+					 idx);
+		}
+	}
+	if (rc < 0) {
+		fg_diag_set(r->d, fg_lines_name(r->in), b->lineno, 0,
+			    "a stack's count exceeds 18446744073709551615");
+		return rc;
+	}
+	st->stacks++;
+	return FG_OK;
+}
+
 int
 fg_pyspy_read_raw(struct fg_pyspy *p, struct fg_lines *in,
 		  struct fg_pyspy_raw_stats *st, struct fg_diag *d)
 {
-	struct fg_folded_line fl;
-	struct fg_diag ld;
-	struct fg_count c;
-	uint32_t *ids = NULL, tid;
-	size_t cap = 0, k, *where = NULL, nwhere = 0, wcap = 0, idx;
-	const char *s, *end, *fe;
-	size_t n;
-	int rc;
-	bool remember;
-	/*
-	 * The text of every distinct stack line, remembered with where its
-	 * stack went: a line seen before costs one hash, not one per frame.
-	 */
-	struct fg_symtab *texts = fg_symtab_new();
+	struct raw_line batch[READ_BATCH];
+	struct raw_reader r = { .p = p, .in = in, .st = st, .d = d };
+	struct fg_diag rd;
+	const char *s;
+	size_t n, nb, i;
+	int rc = FG_OK, rrc = 1;
 
 	memset(st, 0, sizeof(*st));
-	while ((rc = fg_lines_next(in, &s, &n, d)) == 1) {
-		st->lines++;
-		fg_diag_clear(&ld);
-		remember = false;
-		if (n > 0 && blank(s[0]) && empty_line(s, n, &c)) {
-			k = 0;
-		} else {
-			rc = fg_folded_parse_line(s, n, &fl, &ld);
-			if (rc == 0)
-				continue;
-			if (rc < 0) {
-				rc = skip_line(p, in, st, &ld, d);
-				if (rc < 0)
-					goto out;
-				continue;
-			}
-			c = fl.count1;
-			tid = fg_intern(texts, s, fl.len1);
-			if (tid < nwhere) {
-				rc = add_again(p, where[tid], &c);
-				goto added;
-			}
-			remember = true;
-			end = s + fl.len1;
-			for (k = 0;; s = fe + 1) {
-				fe = frame_end(s, end);
-				if (k == cap) {
-					cap = cap ? cap * 2 : 64;
-					ids = fg_xreallocarray(ids, cap,
-							       sizeof(*ids));
-				}
-				ids[k++] = fg_pyspy_map_text(p, s,
-							     (size_t)(fe - s));
-				if (fe == end)
-					break;
-			}
+	seen_init(&r.seen);
+	fg_diag_clear(&rd);
+	while (rrc == 1) {
+		for (nb = 0; nb < READ_BATCH; nb++) {
+			/* a line that needs a read would move the others */
+			if (nb > 0 && !fg_lines_ready(in))
+				break;
+			rrc = fg_lines_next(in, &s, &n, &rd);
+			if (rrc != 1)
+				break;
+			raw_parse(&batch[nb], s, n, fg_lines_lineno(in));
 		}
-		rc = add_idx(p, ids, k, &c, &idx);
-		if (remember) {
-			if (nwhere == wcap) {
-				wcap = wcap ? wcap * 2 : 1024;
-				where = fg_xreallocarray(where, wcap,
-							 sizeof(*where));
-			}
-			where[nwhere++] = idx;
-		}
-added:
-		if (rc < 0) {
-			fg_diag_set(d, fg_lines_name(in), fg_lines_lineno(in),
-				    0, "a stack's count exceeds 18446744073709551615");
-			goto out;
-		}
-		st->stacks++;
+		if (nb > 1)
+			raw_prefetch(&r, batch, nb);
+		for (i = 0; i < nb; i++)
+			if ((rc = raw_add(&r, &batch[i])) < 0)
+				goto out;
+	}
+	/* the lines before a read error count, as they always did */
+	if (rrc < 0) {
+		rc = rrc;
+		if (d != NULL)
+			*d = rd;
 	}
 out:
-	free(where);
-	fg_symtab_free(texts);
-	free(ids);
+	seen_release(&r.seen);
+	free(r.ids);
 	return rc < 0 ? rc : FG_OK;
 }
