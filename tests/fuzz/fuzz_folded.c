@@ -28,14 +28,21 @@
  *   - read twice into one table, every stack is found again and each
  *     count doubles; read with the hexadecimal rewrite as a frame map,
  *     stacks may merge but the total stays;
+ *   - read on 2 to 4 threads from a memfd (chunks from 1 to 64 bytes),
+ *     twice into one two-column table, the result is that of one thread
+ *     reading from memory: status, diagnostics, stats, names, stacks;
  *   - a parsed line: its stack lies inside the input, the two-count
  *     reading is shorter, and every count formats and parses back to
  *     itself.
  */
+#define _GNU_SOURCE		/* memfd_create */
+#include <sys/mman.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fg/fg.h"
 
@@ -411,6 +418,119 @@ parse_whole(const uint8_t *data, size_t size)
 	}
 }
 
+/* One read of the parallel check: a table read into twice, as difffold. */
+struct pread {
+	struct fg_symtab *syms;
+	struct fg_stacks *s;
+	int rc[2];
+	struct fg_folded_stats st[2];
+	struct fg_diag d[2];
+};
+
+static void
+pread_run(struct pread *r, const uint8_t *data, size_t size, int fd,
+	  unsigned jobs, size_t min_chunk, int strict)
+{
+	unsigned col;
+
+	r->syms = fg_symtab_new();
+	r->s = fg_stacks_new(r->syms, 2);
+	for (col = 0; col < 2; col++) {
+		struct fg_folded_opts o = FG_FOLDED_OPTS_INIT;
+		struct fg_lines *in;
+
+		o.col = col;
+		o.max_counts = 1;
+		o.strict = strict;
+		o.jobs = jobs;
+		o.min_chunk = min_chunk;
+		fg_diag_clear(&r->d[col]);
+		if (fd >= 0) {
+			CHECK(lseek(fd, 0, SEEK_SET) == 0);
+			in = fg_lines_from_fd(fd, "fuzz");
+		} else {
+			in = fg_lines_from_mem(data, size, "fuzz");
+		}
+		r->rc[col] = fg_folded_read(in, r->s, &o, &r->st[col],
+					    &r->d[col]);
+		fg_lines_close(in);
+		if (r->rc[col] < 0) {
+			r->rc[1] = 1;	/* not reached */
+			break;
+		}
+	}
+}
+
+/*
+ * Reading on several threads gives what one thread gives: the file (a
+ * memfd, which is a regular file) read into a two-column table twice, on
+ * 2 to 4 threads with chunks from 1 to 64 bytes, against the same reads
+ * from memory on one thread: the status, diagnostics, stats, names in id
+ * order and the stacks with their counts.
+ */
+static void
+check_parallel(const uint8_t *data, size_t size)
+{
+	struct pread a, b;
+	int fd = memfd_create("fuzz_folded", 0), strict;
+	unsigned col, jobs;
+	size_t i, k, na, nb, min_chunk;
+
+	CHECK(fd >= 0);
+	CHECK(size == 0 || write(fd, data, size) == (ssize_t)size);
+	strict = size > 0 && (data[0] & 2);
+	jobs = 2 + (size > 0 ? data[0] % 3 : 0);
+	min_chunk = 1 + (size > 1 ? data[1] % 64 : 0);
+	pread_run(&a, data, size, -1, 1, 0, strict);
+	pread_run(&b, data, size, fd, jobs, min_chunk, strict);
+	for (col = 0; col < 2; col++) {
+		CHECK(a.rc[col] == b.rc[col]);
+		if (a.rc[col] == 1)
+			break;
+		CHECK(strcmp(a.d[col].msg, b.d[col].msg) == 0);
+		CHECK(a.d[col].line == b.d[col].line);
+		CHECK(a.st[col].lines == b.st[col].lines);
+		CHECK(a.st[col].stacks == b.st[col].stacks);
+		CHECK(a.st[col].bad == b.st[col].bad);
+		CHECK(a.st[col].first_bad.line == b.st[col].first_bad.line);
+		CHECK(strcmp(a.st[col].first_bad.msg,
+			     b.st[col].first_bad.msg) == 0);
+		CHECK(a.st[col].ncounts == b.st[col].ncounts);
+		CHECK(a.st[col].decimals == b.st[col].decimals);
+		CHECK(a.st[col].total_overflow == b.st[col].total_overflow);
+		if (!a.st[col].total_overflow)
+			CHECK(fg_count_cmp(&a.st[col].total[0],
+					   &b.st[col].total[0]) == 0);
+	}
+	if (a.rc[0] == FG_OK && a.rc[1] == FG_OK) {
+		CHECK(fg_symtab_count(a.syms) == fg_symtab_count(b.syms));
+		for (i = 0; i < fg_symtab_count(a.syms); i++) {
+			const char *x = fg_symtab_str(a.syms, (uint32_t)i, &na);
+			const char *y = fg_symtab_str(b.syms, (uint32_t)i, &nb);
+
+			CHECK(na == nb && memcmp(x, y, na) == 0);
+		}
+		CHECK(fg_stacks_count(a.s) == fg_stacks_count(b.s));
+		for (i = 0; i < fg_stacks_count(a.s); i++) {
+			const uint32_t *x = fg_stacks_frames(a.s, i, &na);
+			const uint32_t *y = fg_stacks_frames(b.s, i, &nb);
+
+			CHECK(na == nb);
+			for (k = 0; k < na; k++)
+				CHECK(x[k] == y[k]);
+			for (col = 0; col < 2; col++)
+				CHECK(fg_count_cmp(&fg_stacks_counts(a.s, i)[col],
+						   &fg_stacks_counts(b.s, i)[col]) == 0);
+		}
+	}
+	fg_stacks_free(a.s);
+	fg_symtab_free(a.syms);
+	fg_stacks_free(b.s);
+	fg_symtab_free(b.syms);
+	close(fd);
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -423,6 +543,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	read_into(data, size, 1, 1, strict);
 	read_into(data, size, 2, 2, !strict);
 	read_twice(data, size);
+	check_parallel(data, size);
 	parse_whole(data, size);
 	return 0;
 }
