@@ -234,10 +234,45 @@ struct fg_symtab {
 };
 
 /*
- * fg_intern with h = fg_hash_name(s, n) already computed by the caller.
+ * Returns the slot of t holding the n bytes at s, of hash h, or the
+ * empty slot where they go.
  */
-uint32_t fg_intern_hashed(struct fg_symtab *t, const char *s, size_t n,
-			  uint64_t h);
+static FG_ALWAYS_INLINE size_t
+fg_symtab_probe(const struct fg_symtab *t, const char *s, size_t n,
+		uint64_t h)
+{
+	size_t j = (uint32_t)h & t->mask;
+	uint64_t v;
+
+	while ((v = t->slots[j]) != 0) {
+		if ((v ^ h) >> 32 == 0) {
+			const struct fg_sym *y = &t->syms[(uint32_t)v - 1];
+
+			if (y->len == n && fg_bytes_eq(y->str, s, n))
+				return j;
+		}
+		j = (j + 1) & t->mask;
+	}
+	return j;
+}
+
+/* Adds the new name s to t at the empty slot j; returns its id. */
+uint32_t fg_symtab_add(struct fg_symtab *t, const char *s, size_t n,
+		       uint64_t h, size_t j);
+
+/*
+ * fg_intern with h = fg_hash_name(s, n) already computed by the caller;
+ * inline, as the folded reader calls it for every frame.
+ */
+static inline uint32_t
+fg_intern_hashed(struct fg_symtab *t, const char *s, size_t n, uint64_t h)
+{
+	size_t j = fg_symtab_probe(t, s, n, h);
+
+	if (FG_LIKELY(t->slots[j] != 0))
+		return (uint32_t)t->slots[j] - 1;
+	return fg_symtab_add(t, s, n, h, j);
+}
 
 static inline const char *
 fg_sym_name(const struct fg_symtab *t, uint32_t id, size_t *len)
