@@ -55,24 +55,6 @@ grow(struct fg_symtab *t)
 	t->mask = nmask;
 }
 
-static inline size_t
-probe(const struct fg_symtab *t, const char *s, size_t n, uint64_t h)
-{
-	uint64_t tag = h >> 32 << 32, v;
-	size_t j = (uint32_t)h & t->mask;
-
-	while ((v = t->slots[j]) != 0) {
-		if ((v & 0xffffffff00000000ULL) == tag) {
-			const struct fg_sym *y = &t->syms[(uint32_t)v - 1];
-
-			if (y->len == n && fg_bytes_eq(y->str, s, n))
-				return j;
-		}
-		j = (j + 1) & t->mask;
-	}
-	return j;
-}
-
 uint32_t
 fg_intern(struct fg_symtab *t, const char *s, size_t n)
 {
@@ -80,13 +62,11 @@ fg_intern(struct fg_symtab *t, const char *s, size_t n)
 }
 
 uint32_t
-fg_intern_hashed(struct fg_symtab *t, const char *s, size_t n, uint64_t h)
+fg_symtab_add(struct fg_symtab *t, const char *s, size_t n, uint64_t h,
+	      size_t j)
 {
-	size_t j = probe(t, s, n, h);
 	struct fg_sym *y;
 
-	if (t->slots[j] != 0)
-		return (uint32_t)t->slots[j] - 1;
 	if (t->nsyms >= FG_SYMTAB_MAX_ID || n > UINT32_MAX - 1)
 		fg_xmalloc(SIZE_MAX);	/* beyond what ids can name */
 	if (t->nsyms == t->symcap) {
@@ -112,7 +92,7 @@ fg_intern_hashed(struct fg_symtab *t, const char *s, size_t n, uint64_t h)
 uint32_t
 fg_symtab_find(const struct fg_symtab *t, const char *s, size_t n)
 {
-	size_t j = probe(t, s, n, fg_hash_name(s, n));
+	size_t j = fg_symtab_probe(t, s, n, fg_hash_name(s, n));
 
 	return t->slots[j] ? (uint32_t)t->slots[j] - 1 : UINT32_MAX;
 }

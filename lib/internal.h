@@ -34,6 +34,8 @@
 
 #define FG_LIKELY(x) __builtin_expect(!!(x), 1)
 #define FG_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* For the helpers of hot loops, which gcc would sometimes call. */
+#define FG_ALWAYS_INLINE inline __attribute__((always_inline))
 
 /* The murmur3 finaliser: every input bit affects every output bit. */
 static inline uint64_t
@@ -123,28 +125,57 @@ fg_hash_name(const void *data, size_t n)
 	return fg_hash_finish(h, fg_load_le(p, len), n);
 }
 
-/* memcmp(a, b, n) == 0, inline: names are short. */
-static inline int
+/*
+ * The differing bits of the 16 bytes at a + o1 and b + o1 and of those
+ * at a + o2 and b + o2; 0 if both are equal.
+ */
+static FG_ALWAYS_INLINE uint64_t
+fg_diff16x2(const unsigned char *a, const unsigned char *b, size_t o1,
+	    size_t o2)
+{
+	return (fg_load64(a + o1) ^ fg_load64(b + o1)) |
+	       (fg_load64(a + o1 + 8) ^ fg_load64(b + o1 + 8)) |
+	       (fg_load64(a + o2) ^ fg_load64(b + o2)) |
+	       (fg_load64(a + o2 + 8) ^ fg_load64(b + o2 + 8));
+}
+
+/*
+ * memcmp(a, b, n) == 0, inline: names are short. Up to 64 bytes, a few
+ * overlapping words (never past a + n or b + n) are compared and their
+ * differences or'ed, so the only branches are on n's range: a loop that
+ * stops at the first differing word stops at a different word for
+ * every name, which the branch predictor cannot follow.
+ */
+static FG_ALWAYS_INLINE int
 fg_bytes_eq(const void *a, const void *b, size_t n)
 {
 	const unsigned char *x = a, *y = b;
 
-	while (n > 8) {
-		if (fg_load64(x) != fg_load64(y))
-			return 0;
-		x += 8;
-		y += 8;
-		n -= 8;
+	if (n >= 16) {
+		if (FG_LIKELY(n <= 32))
+			return fg_diff16x2(x, y, 0, n - 16) == 0;
+		while (FG_UNLIKELY(n > 64)) {
+			if (fg_diff16x2(x, y, 0, 16) | fg_diff16x2(x, y, 32, 48))
+				return 0;
+			x += 64;
+			y += 64;
+			n -= 64;
+			if (n < 32) {	/* the last 32 bytes cover the rest */
+				x -= 32 - n;
+				y -= 32 - n;
+				n = 32;
+			}
+		}
+		return (fg_diff16x2(x, y, 0, 16) |
+			fg_diff16x2(x, y, n - 32, n - 16)) == 0;
 	}
+	if (n >= 8)
+		return ((fg_load64(x) ^ fg_load64(y)) |
+			(fg_load64(x + n - 8) ^ fg_load64(y + n - 8))) == 0;
 	if (n >= 4)
-		return fg_load32(x) == fg_load32(y) &&
-		       fg_load32(x + n - 4) == fg_load32(y + n - 4);
-	while (n > 0) {
-		if (*x++ != *y++)
-			return 0;
-		n--;
-	}
-	return 1;
+		return ((fg_load32(x) ^ fg_load32(y)) |
+			(fg_load32(x + n - 4) ^ fg_load32(y + n - 4))) == 0;
+	return fg_load_le(x, n) == fg_load_le(y, n);
 }
 
 /*
@@ -204,10 +235,45 @@ struct fg_symtab {
 };
 
 /*
- * fg_intern with h = fg_hash_name(s, n) already computed by the caller.
+ * Returns the slot of t holding the n bytes at s, of hash h, or the
+ * empty slot where they go.
  */
-uint32_t fg_intern_hashed(struct fg_symtab *t, const char *s, size_t n,
-			  uint64_t h);
+static FG_ALWAYS_INLINE size_t
+fg_symtab_probe(const struct fg_symtab *t, const char *s, size_t n,
+		uint64_t h)
+{
+	size_t j = (uint32_t)h & t->mask;
+	uint64_t v;
+
+	while ((v = t->slots[j]) != 0) {
+		if ((v ^ h) >> 32 == 0) {
+			const struct fg_sym *y = &t->syms[(uint32_t)v - 1];
+
+			if (y->len == n && fg_bytes_eq(y->str, s, n))
+				return j;
+		}
+		j = (j + 1) & t->mask;
+	}
+	return j;
+}
+
+/* Adds the new name s to t at the empty slot j; returns its id. */
+uint32_t fg_symtab_add(struct fg_symtab *t, const char *s, size_t n,
+		       uint64_t h, size_t j);
+
+/*
+ * fg_intern with h = fg_hash_name(s, n) already computed by the caller;
+ * inline, as the folded reader calls it for every frame.
+ */
+static inline uint32_t
+fg_intern_hashed(struct fg_symtab *t, const char *s, size_t n, uint64_t h)
+{
+	size_t j = fg_symtab_probe(t, s, n, h);
+
+	if (FG_LIKELY(t->slots[j] != 0))
+		return (uint32_t)t->slots[j] - 1;
+	return fg_symtab_add(t, s, n, h, j);
+}
 
 static inline const char *
 fg_sym_name(const struct fg_symtab *t, uint32_t id, size_t *len)

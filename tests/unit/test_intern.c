@@ -1,6 +1,8 @@
 /*
  * test_intern.c - unit tests for intern.c: names to dense ids, any
- * bytes, many strings, growth, stable pointers.
+ * bytes, many strings, growth, stable pointers; and the inline helpers
+ * of lib/internal.h it rests on (the byte comparison, the probe with a
+ * hash given by the caller, as the folded reader calls it).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "fg/intern.h"
+#include "../../lib/internal.h"
 
 static void
 test_intern_basic(void **state)
@@ -191,6 +194,190 @@ test_intern_long(void **state)
 	fg_symtab_free(t);
 }
 
+/*
+ * fg_bytes_eq against memcmp, for every length to 300 and starts at every
+ * alignment: equal copies, and a difference at each position (one bit,
+ * or the byte's every bit). The buffers are allocated to the exact size,
+ * so that ASan and valgrind see any read past either end.
+ */
+static void
+test_bytes_eq(void **state)
+{
+	size_t n, off, k;
+
+	for (n = 0; n <= 300; n++) {
+		for (off = 0; off < 8; off++) {
+			unsigned char *a = malloc(n + off + 1);
+			unsigned char *b = malloc(n + 8 - off);
+			unsigned char *x = a + off, *y = b + (7 - off);
+
+			assert_non_null(a);
+			assert_non_null(b);
+			for (k = 0; k < n; k++)
+				x[k] = (unsigned char)('a' + (k * 7 + n) % 26);
+			memcpy(y, x, n);
+			assert_true(fg_bytes_eq(x, y, n));
+			for (k = 0; k < n; k++) {
+				y[k] ^= 1;
+				assert_false(fg_bytes_eq(x, y, n));
+				assert_false(fg_bytes_eq(y, x, n));
+				y[k] ^= 0xff;
+				assert_false(fg_bytes_eq(x, y, n));
+				y[k] ^= 0xfe;
+				/* the bytes before k still compare equal */
+				assert_true(fg_bytes_eq(x, y, k));
+			}
+			assert_true(fg_bytes_eq(x, y, n));
+			free(a);
+			free(b);
+		}
+	}
+}
+
+static const size_t lengths[] = {
+	0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 49,
+	63, 64, 65, 95, 96, 127, 128, 129, 200, 1000, 4097,
+};
+
+/* Byte k of the name of length len: a letter; variants put '#' at p. */
+static void
+make_name(char *buf, size_t len, size_t p)
+{
+	size_t k;
+
+	for (k = 0; k < len; k++)
+		buf[k] = (char)('a' + (k * 5 + k / 26) % 26);
+	if (p < len)
+		buf[p] = '#';
+}
+
+/* Whether the name of length len gets a variant with '#' at p. */
+static int
+has_variant(size_t len, size_t p)
+{
+	return len <= 200 || p < 2 || p == len / 2 || p + 17 >= len;
+}
+
+/*
+ * Interns, with h(name) as its hash, the names of every length above
+ * and those of each that differ from it in one byte (all of them share
+ * the name's other bytes: prefixes, suffixes), then checks that ids are
+ * dense in first-seen order and stable, and the bytes kept.
+ */
+static void
+check_lengths(struct fg_symtab *t, uint64_t (*h)(const char *, size_t))
+{
+	char *buf = malloc(4097);
+	uint32_t next = 0, pass;
+	size_t i, p;
+
+	assert_non_null(buf);
+	for (pass = 0; pass < 2; pass++) {
+		next = 0;
+		for (i = 0; i < FG_ARRAY_SIZE(lengths); i++) {
+			size_t len = lengths[i];
+
+			for (p = 0; p <= len; p++) {
+				const char *s;
+				size_t n;
+
+				if (p < len && !has_variant(len, p))
+					continue;
+				make_name(buf, len, p);
+				/* a second pass finds every id again */
+				assert_int_equal(fg_intern_hashed(t, buf, len,
+								  h(buf, len)),
+						 next);
+				s = fg_symtab_str(t, next, &n);
+				assert_int_equal(n, len);
+				assert_memory_equal(s, buf, len);
+				assert_int_equal(s[len], '\0');
+				next++;
+			}
+		}
+		assert_int_equal(fg_symtab_count(t), next);
+	}
+	free(buf);
+}
+
+static uint64_t
+real_hash(const char *s, size_t n)
+{
+	return fg_hash_name(s, n);
+}
+
+/* Every name in one slot's cluster: the same hash, home and tag. */
+static uint64_t
+same_hash(const char *s, size_t n)
+{
+	(void)s;
+	(void)n;
+	return 0x0123456789abcdefULL;
+}
+
+static void
+test_intern_lengths(void **state)
+{
+	struct fg_symtab *t = fg_symtab_new();
+	char buf[4097];
+
+	check_lengths(t, real_hash);
+	/* fg_intern and fg_symtab_find agree with fg_intern_hashed */
+	make_name(buf, 33, 32);
+	assert_int_equal(fg_symtab_find(t, buf, 33),
+			 fg_intern(t, buf, 33));
+	make_name(buf, 4097, 4096);
+	assert_int_equal(fg_intern(t, buf, 4097),
+			 fg_intern_hashed(t, buf, 4097,
+					  fg_hash_name(buf, 4097)));
+	fg_symtab_free(t);
+
+	/* all hashes equal: only the lengths and bytes tell names apart */
+	t = fg_symtab_new();
+	check_lengths(t, same_hash);
+	fg_symtab_free(t);
+}
+
+/*
+ * Names of one length, differing in one byte, whose hashes are forced
+ * to share their home slot, and half of them their tag too: the probe
+ * walks one long cluster, through the table's growth, and must tell
+ * them apart by their bytes.
+ */
+static void
+test_intern_collisions(void **state)
+{
+	enum { N = 3000, LEN = 40 };
+	struct fg_symtab *t = fg_symtab_new();
+	const char **ptr = calloc(N, sizeof(*ptr));
+	char buf[LEN + 1];
+	uint32_t i, pass;
+
+	assert_non_null(ptr);
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < N; i++) {
+			uint64_t h = 0x5555aaaa00001234ULL |
+				     (uint64_t)(i & 1) << 40;
+
+			snprintf(buf, sizeof(buf),
+				 "%020u_the_same_suffix_too", i);
+			assert_int_equal(fg_intern_hashed(t, buf, LEN, h), i);
+			if (pass == 0)
+				ptr[i] = fg_symtab_str(t, i, NULL);
+			/* grown or not, the string has not moved */
+			assert_ptr_equal(fg_symtab_str(t, i, NULL), ptr[i]);
+			assert_memory_equal(ptr[i], buf, LEN + 1);
+		}
+		assert_int_equal(fg_symtab_count(t), N);
+	}
+	/* same bytes, another hash's tag: not the same slot's name */
+	memcpy(buf, ptr[0], LEN);
+	assert_int_equal(fg_intern_hashed(t, buf, LEN,
+					  0x5555aaab00001234ULL), N);
+	free(ptr);
+	fg_symtab_free(t);
+}
+
 /* Two tables are independent. */
 static void
 test_intern_two_tables(void **state)
@@ -215,6 +402,9 @@ main(void)
 		cmocka_unit_test(test_intern_many),
 		cmocka_unit_test(test_intern_long),
 		cmocka_unit_test(test_intern_two_tables),
+		cmocka_unit_test(test_bytes_eq),
+		cmocka_unit_test(test_intern_lengths),
+		cmocka_unit_test(test_intern_collisions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
