@@ -1,7 +1,7 @@
 #!/bin/sh
 # Command-line behaviour the golden cases cannot express: what every tool
 # does when its output fails (a full disk, a closed pipe, an unwritable
-# -o path, -o into a FIFO). Prints "ok"/"not ok" lines and ends with "N passed, N failed".
+# -o path, -o into a FIFO), and on SIGBUS. Prints "ok"/"not ok" lines and ends with "N passed, N failed".
 
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -98,6 +98,37 @@ for tool in difffold flamegraph topfns stackcollapse-perf \
 	"$bin" $args >"$tmp/fifo.want" 2>/dev/null
 	[ $st = 0 ] && [ -p "$tmp/fifo" ] && cmp -s "$tmp/fifo.out" "$tmp/fifo.want"
 	check $? "$tool: -o into a FIFO writes through it and keeps it"
+done
+
+# SIGBUS (a mapped input cut short as it is read) is an error, not a
+# crash: exit 1 with a message, and -o's file is not left behind. The
+# tool waits opening a FIFO nobody writes; once it catches SIGBUS (its
+# SigCgt shows bit 7 - 1), it is sent one.
+for tool in difffold flamegraph topfns stackcollapse-perf; do
+	rm -rf "$tmp/bus" && mkdir "$tmp/bus" && mkfifo "$tmp/bus/in"
+	case $tool in
+	difffold) set -- "$tmp/bus/in" "$a" ;;
+	*) set -- "$tmp/bus/in" ;;
+	esac
+	"$BUILD/$tool" -o "$tmp/bus/out" "$@" 2>"$tmp/err" &
+	pid=$!
+	tries=0
+	until [ "$tries" -ge 100 ] || {
+		cgt=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$pid/status" \
+			2>/dev/null)
+		[ -n "$cgt" ] && [ $((0x$cgt & 0x40)) != 0 ]
+	}; do
+		sleep 0.05
+		tries=$((tries + 1))
+	done
+	kill -BUS "$pid"
+	wait "$pid"
+	st=$?
+	[ $st = 1 ] &&
+		grep -q "^$tool: an input file shrank while it was read" \
+			"$tmp/err" &&
+		[ "$(ls -A "$tmp/bus")" = in ]
+	check $? "$tool: SIGBUS while reading exits 1 with a message"
 done
 
 # flamegraph --cp: palette.map in the current directory is read (its

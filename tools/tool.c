@@ -43,13 +43,40 @@ on_signal(int sig)
 	raise(sig);
 }
 
+/*
+ * SIGBUS: a mapped input (a regular file read on several threads) was
+ * cut short while it was read, and the pages past its new end are gone.
+ * Said as an error, not a crash: exit 1 after removing -o's temporary
+ * file.
+ */
+static char bus_msg[256];
+static size_t bus_len;
+
+static void
+on_bus(int sig)
+{
+	(void)sig;
+	if (out_tmp_live)
+		unlink(out_tmp_sig);
+	if (write(STDERR_FILENO, bus_msg, bus_len) < 0)
+		bus_len = 0;	/* nothing more can be said */
+	_exit(TOOL_EXIT_FAIL);
+}
+
 void
 tool_init(const char *name)
 {
+	int n;
+
 	tool_name = name;
 	opterr = 0;
 	signal(SIGPIPE, SIG_DFL);
 	atexit(remove_tmp);
+	n = snprintf(bus_msg, sizeof(bus_msg),
+		     "%s: an input file shrank while it was read (SIGBUS)\n",
+		     name);
+	bus_len = n > 0 && (size_t)n < sizeof(bus_msg) ? (size_t)n : 0;
+	signal(SIGBUS, on_bus);
 }
 
 static void vwarn(const char *fmt, va_list ap)
