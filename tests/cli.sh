@@ -110,7 +110,9 @@ for tool in difffold flamegraph topfns stackcollapse-perf; do
 	difffold) set -- "$tmp/bus/in" "$a" ;;
 	*) set -- "$tmp/bus/in" ;;
 	esac
-	"$BUILD/$tool" -o "$tmp/bus/out" "$@" 2>"$tmp/err" &
+	# (under AddressSanitizer, its own SIGBUS handler would win)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_sigbus=0 \
+		"$BUILD/$tool" -o "$tmp/bus/out" "$@" 2>"$tmp/err" &
 	pid=$!
 	tries=0
 	until [ "$tries" -ge 100 ] || {
