@@ -450,7 +450,7 @@ legend(struct ctx *c, double width, double top, double maxabs)
 		for (k = 0; k < o->factor_decimals; k++)
 			shown /= 10;
 		snprintf(buf, sizeof(buf),
-			 shown == (double)(long long)shown && shown < 1e15 ?
+			 shown < 1e15 && shown == (double)(long long)shown ?
 			 "full colour: a change of %.0f %s or more%s" :
 			 "full colour: a change of %.6g %s or more%s",
 			 shown, o->countname,
