@@ -372,4 +372,11 @@ size_t fg_stacks_insert(struct fg_stacks *s, const uint32_t *ids, size_t n,
 #undef strtok
 #define strtok(x, y) sorry_strtok_is_banned
 
+/*
+ * A count as the SVG and raster writers show it: times --factor (o's
+ * factor_units in units of 10^-factor_decimals), as a double.
+ */
+struct fg_svg_opts;
+double fg_svg_shown(const struct fg_svg_opts *o, double v);
+
 #endif /* FG_INTERNAL_H */

@@ -302,6 +302,7 @@ legend(struct ctx *c, double width, double top, double maxabs)
 		o->negate ? "shrank" : "grew");
 	fg_buf_reset(&b);
 	fg_buf_adds(&b, "full colour: a change of ");
+	maxabs = fg_svg_shown(o, maxabs);
 	add_grouped(&b, num, (size_t)snprintf(num, sizeof(num),
 					      maxabs >= 1e6 ? "%.0f" : "%.6g",
 					      maxabs));

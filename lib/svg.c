@@ -444,11 +444,8 @@ legend(struct ctx *c, double width, double top, double maxabs)
 	text_el(c, NULL, x0 + n * sw + 6, y + h - 3, NULL,
 		o->negate ? "shrank" : "grew");
 	{
-		double shown = maxabs * (double)o->factor_units;
-		unsigned k;
+		double shown = fg_svg_shown(o, maxabs);
 
-		for (k = 0; k < o->factor_decimals; k++)
-			shown /= 10;
 		snprintf(buf, sizeof(buf),
 			 shown < 1e15 && shown == (double)(long long)shown ?
 			 "full colour: a change of %.0f %s or more%s" :
@@ -458,6 +455,17 @@ legend(struct ctx *c, double width, double top, double maxabs)
 	}
 	text_el(c, NULL, x0 + n * sw + 80, y + h - 3, NULL, buf);
 	end(c);
+}
+
+double
+fg_svg_shown(const struct fg_svg_opts *o, double v)
+{
+	unsigned k;
+
+	v *= (double)o->factor_units;
+	for (k = 0; k < o->factor_decimals; k++)
+		v /= 10;
+	return v;
 }
 
 /* Appends v with prec decimals (v >= 0; a fixed-point rendering). */

@@ -204,6 +204,9 @@ pdf pdf-a4 '841.89 x 595.276 pts (A4)' 'C recording|generic_perform_write' --tit
 pdf pdf-letter '792 x 612 pts (letter)' 'main' --page-fit letter "$c"
 pdf pdf-tall-a4 '595.276 x 841.89 pts (A4)' 'narrow|all' --title narrow --width 300 --height 40 --page-fit a4 "$c"
 pdf pdf-diff '900 x * pts' 'shrank|grew|Total: before 3,401,401,398, after 2,425,425,423' --format pdf "$tmp/diff.folded"
+# --factor scales the legend's full-colour change as it does the SVG's
+printf 'main;a 10 2000\nmain;b 500 0\n' >"$tmp/factor.folded"
+pdf pdf-diff-factor '900 x * pts' 'full colour: a change of 1.99 samples or more' --factor 0.001 "$tmp/factor.folded"
 pdf pdf-notes '900 x * pts' 'Flame Graph' --notes 'kept in the metadata' "$c"
 pdfinfo "$tmp/pdf-notes.pdf" | grep -q '^Subject: *kept in the metadata' &&
 	ok "pdf notes in the metadata" || bad "pdf notes in the metadata" "no Subject"
