@@ -755,7 +755,7 @@ read_parallel(struct reader *r, int fd, off_t off, off_t size, unsigned nw)
 	void *map;
 	const char *text, *end, *start;
 	size_t n = (size_t)(size - off), all;
-	unsigned nc = r->nc, i, k, c;
+	unsigned nc = r->nc, i, k, c, threads = 1;
 	bool redo = false;
 	int rc;
 
@@ -808,9 +808,11 @@ read_parallel(struct reader *r, int fd, off_t off, off_t size, unsigned nw)
 		start = stop;
 	}
 	nw = i;
-	for (i = 1; i < nw; i++)
+	for (i = 1; i < nw; i++) {
 		ck[i].started = pthread_create(&ck[i].tid, NULL, chunk_main,
 					       &ck[i]) == 0;
+		threads += ck[i].started;
+	}
 	chunk_main(&ck[0]);
 	/* into dst itself, the first chunk's failure is the result */
 	rc = ck[0].stacks == dst ? ck[0].rc : FG_OK;
@@ -868,6 +870,7 @@ read_parallel(struct reader *r, int fd, off_t off, off_t size, unsigned nw)
 	if (rc == FG_OK)
 		fg_lines_consumed(r->in, size, n, r->st->lines);
 	munmap(map, (size_t)size);
+	r->st->threads = threads;
 	return rc;
 }
 
@@ -910,6 +913,7 @@ fg_folded_read(struct fg_lines *in, struct fg_stacks *dst,
 			return rc;
 	}
 	rc = read_lines(&r);
+	r.st->threads = 1;
 	free(r.pv.raw);
 	free(r.pv.ids);
 	return rc < 0 ? rc : FG_OK;

@@ -133,6 +133,32 @@ for tool in difffold flamegraph topfns stackcollapse-perf; do
 	check $? "$tool: SIGBUS while reading exits 1 with a message"
 done
 
+# -j: a regular file of 8.5 MB (two 4 MiB chunks) is read on the
+# threads asked for (--verbose says how many), with the output of -j 1;
+# 0 and non-numbers are usage errors.
+awk 'BEGIN { for (i = 0; i < 150000; i++)
+	printf "main;module%d;function%d;leaf%d_with_a_longer_name %d\n",
+		i % 97, i % 1009, i, i % 7 + 1 }' >"$tmp/j.folded"
+for tool in difffold flamegraph topfns; do
+	case $tool in
+	difffold) set -- "$tmp/j.folded" "$tmp/j.folded" ;;
+	*) set -- "$tmp/j.folded" ;;
+	esac
+	"$BUILD/$tool" -j 1 --verbose "$@" >"$tmp/j1.out" 2>"$tmp/j1.err" &&
+	"$BUILD/$tool" -j 2 --verbose "$@" >"$tmp/j2.out" 2>"$tmp/j2.err" &&
+	grep -q 'read on 1 thread$' "$tmp/j1.err" &&
+	grep -q 'read on 2 threads$' "$tmp/j2.err" &&
+	! grep -q 'read on 1 thread$' "$tmp/j2.err" &&
+	cmp -s "$tmp/j1.out" "$tmp/j2.out"
+	check $? "$tool: -j 2 reads on two threads, with the output of -j 1"
+	for bad in 0 x 1025; do
+		"$BUILD/$tool" -j "$bad" "$@" >/dev/null 2>"$tmp/err"
+		[ $? = 2 ] && grep -q "^$tool: -j needs a number of threads" \
+			"$tmp/err" || break
+	done
+	check $? "$tool: -j 0, x and 1025 are usage errors"
+done
+
 # flamegraph --cp: palette.map in the current directory is read (its
 # colours win), then rewritten sorted with every colour used; a second
 # run gives the same SVG.

@@ -136,10 +136,11 @@ read_file(const char *path, struct fg_stacks *s, unsigned col, bool strict,
 		char t[FG_COUNT_BUFSZ];
 
 		fg_count_format(&st->total[0], t);
-		tool_warn("%s: %llu bytes, %lu lines, %lu stack lines, %lu malformed, total %s%s",
+		tool_warn("%s: %llu bytes, %lu lines, %lu stack lines, %lu malformed, total %s%s; read on %u thread%s",
 			  fg_lines_name(in), fg_lines_bytes(in), st->lines,
 			  st->stacks, st->bad, t,
-			  st->total_overflow ? " (overflowed)" : "");
+			  st->total_overflow ? " (overflowed)" : "",
+			  st->threads, st->threads == 1 ? "" : "s");
 	}
 	fg_lines_close(in);
 }

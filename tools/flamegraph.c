@@ -307,10 +307,11 @@ read_file(const char *path, struct fg_stacks *s, bool strict, unsigned jobs,
 	o.jobs = jobs;
 	in = tool_read_folded(path, s, &o, &st);
 	if (tool_verbose)
-		tool_warn("%s: %llu bytes, %lu lines, %lu stack lines, %lu malformed, %u count%s a line",
+		tool_warn("%s: %llu bytes, %lu lines, %lu stack lines, %lu malformed, %u count%s a line; read on %u thread%s",
 			  fg_lines_name(in), fg_lines_bytes(in), st.lines,
 			  st.stacks, st.bad, st.ncounts,
-			  st.ncounts == 1 ? "" : "s");
+			  st.ncounts == 1 ? "" : "s", st.threads,
+			  st.threads == 1 ? "" : "s");
 	*bad += st.bad;
 	fg_lines_close(in);
 	return st.ncounts;

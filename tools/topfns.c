@@ -104,9 +104,10 @@ read_one(const char *path, struct input *in, bool strict, unsigned jobs)
 	}
 	tool_report_skipped(&st);
 	if (tool_verbose)
-		tool_warn("%s: %llu bytes, %lu lines, %lu stack lines, %lu malformed",
+		tool_warn("%s: %llu bytes, %lu lines, %lu stack lines, %lu malformed; read on %u thread%s",
 			  fg_lines_name(l), fg_lines_bytes(l), st.lines,
-			  st.stacks, st.bad);
+			  st.stacks, st.bad, st.threads,
+			  st.threads == 1 ? "" : "s");
 	in->bad += st.bad;
 	if (in->ncols != 0 && st.ncounts != 0 && st.ncounts != in->ncols)
 		tool_die(TOOL_EXIT_FAIL,

@@ -111,6 +111,7 @@ struct fg_folded_stats {
 	unsigned decimals;	/* most significant decimals seen in a count */
 	struct fg_count total[2];	/* sum of each count column */
 	bool total_overflow;	/* a total passed UINT64_MAX (not fatal) */
+	unsigned threads;	/* the threads that read the file (jobs) */
 };
 
 /*

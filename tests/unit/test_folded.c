@@ -785,6 +785,10 @@ assert_same_read(const struct par_result *a, const struct par_result *b)
 	unsigned c;
 
 	assert_int_equal(a->rc, b->rc);
+	if (a->rc == FG_OK) {
+		assert_int_equal(a->st.threads, 1);
+		assert_true(b->st.threads >= 1);
+	}
 	assert_string_equal(a->d.msg, b->d.msg);
 	assert_int_equal(a->d.line, b->d.line);
 	assert_int_equal(a->d.col, b->d.col);
