@@ -917,7 +917,7 @@ read_profile(struct ss *s)
 				 */
 				ws(&s->w);
 				t = s->w.b + s->w.pos;
-				len = *t == '[' ?
+				len = s->w.pos < s->w.n && *t == '[' ?
 				      plain_len(t + 1, s->w.b + s->w.n,
 						"0123456789, \t\n\r", "]",
 						true) : 0;
