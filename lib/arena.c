@@ -1,6 +1,9 @@
 /*
  * arena.c - a block arena: many small allocations, one free.
  */
+#define _DEFAULT_SOURCE		/* madvise */
+#include <sys/mman.h>
+
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -10,8 +13,16 @@
 #include "fg/error.h"
 #include "internal.h"
 
-#define ARENA_FIRST (64u * 1024)
-#define ARENA_MAX (1024u * 1024)
+/*
+ * Blocks double from ARENA_FIRST to ARENA_MAX bytes. From ARENA_HUGE on
+ * (as every fg_xbig array) they are aligned to it and advised as
+ * transparent huge pages where the system has them: a big table's
+ * frames are tens of megabytes written once each, which would
+ * otherwise fault in 4 KiB at a time.
+ */
+#define ARENA_FIRST ((size_t)64 << 10)
+#define ARENA_HUGE ((size_t)2 << 20)
+#define ARENA_MAX ((size_t)8 << 20)
 
 struct fg_arena_block {
 	struct fg_arena_block *next;
@@ -19,6 +30,26 @@ struct fg_arena_block {
 	size_t used;
 	alignas(max_align_t) unsigned char data[];
 };
+
+void *
+fg_xbig(size_t nmemb, size_t size)
+{
+	size_t n;
+	void *m;
+
+	if (nmemb == 0 || size == 0)
+		nmemb = size = 1;
+	if (__builtin_mul_overflow(nmemb, size, &n))
+		fg_xmalloc(SIZE_MAX);	/* reports running out */
+	if (n < ARENA_HUGE)
+		return fg_xmalloc(n);
+	if (posix_memalign(&m, ARENA_HUGE, n) != 0)
+		fg_xmalloc(SIZE_MAX);
+#ifdef MADV_HUGEPAGE
+	(void)madvise(m, n, MADV_HUGEPAGE);
+#endif
+	return m;
+}
 
 void
 fg_arena_init(struct fg_arena *a)
@@ -79,7 +110,9 @@ arena_alloc(struct fg_arena *a, size_t n, size_t align)
 	size = a->next_size;
 	if (a->next_size < ARENA_MAX)
 		a->next_size *= 2;
-	b = fg_xmalloc(sizeof(*b) + size);
+	if (size >= ARENA_HUGE)
+		size -= sizeof(*b);	/* the block fills its huge pages */
+	b = fg_xbig(1, sizeof(*b) + size);
 	b->size = size;
 	b->used = n;
 	b->next = a->head;

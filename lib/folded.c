@@ -538,7 +538,7 @@ chunk_hits(struct chunk *ck, size_t idx)
 	unsigned nc = (unsigned)ck->o.counts;
 
 	if (ck->hits == NULL)
-		ck->hits = fg_xcalloc(ck->nshared * nc, sizeof(*ck->hits));
+		ck->hits = fg_xzeroed(ck->nshared * nc, sizeof(*ck->hits));
 	return &ck->hits[idx * nc];
 }
 

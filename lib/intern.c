@@ -37,7 +37,7 @@ static void
 grow(struct fg_symtab *t)
 {
 	size_t nmask = t->mask * 2 + 1, i;
-	uint64_t *ns = fg_xcalloc(nmask + 1, sizeof(*ns));
+	uint64_t *ns = fg_xzeroed(nmask + 1, sizeof(*ns));
 
 	for (i = 0; i <= t->mask; i++) {
 		uint64_t v = t->slots[i];

@@ -12,6 +12,7 @@
 #include "fg/arena.h"
 #include "fg/buf.h"
 #include "fg/count.h"
+#include "fg/error.h"
 #include "fg/intern.h"
 #include "fg/lineio.h"
 #include "fg/stacks.h"
@@ -31,6 +32,28 @@
 #ifndef RUNNING_ON_VALGRIND
 #define RUNNING_ON_VALGRIND 0
 #endif
+
+/*
+ * fg_xcalloc for a large table that is read before it is written (a
+ * hash table's slots): the zeros are written now. calloc's fresh pages
+ * would first map the shared zero page on the read, and the first
+ * write to each would then copy it and flush the TLB of every thread
+ * of the process, an interrupt per page to each other CPU.
+ */
+static inline void *
+fg_xzeroed(size_t nmemb, size_t size)
+{
+	void *p = fg_xreallocarray(NULL, nmemb ? nmemb : 1, size ? size : 1);
+
+	memset(p, 0, (nmemb ? nmemb : 1) * (size ? size : 1));
+	return p;
+}
+
+/*
+ * An array of nmemb * size bytes for free(), uninitialised; from 2 MiB
+ * on in transparent huge pages where the system has them (arena.c).
+ */
+void *fg_xbig(size_t nmemb, size_t size);
 
 #define FG_LIKELY(x) __builtin_expect(!!(x), 1)
 #define FG_UNLIKELY(x) __builtin_expect(!!(x), 0)

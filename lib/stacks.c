@@ -68,7 +68,7 @@ static void
 grow_slots(struct fg_stacks *s)
 {
 	size_t nmask = s->mask * 2 + 1, i;
-	uint64_t *ns = fg_xcalloc(nmask + 1, sizeof(*ns));
+	uint64_t *ns = fg_xzeroed(nmask + 1, sizeof(*ns));
 
 	for (i = 0; i <= s->mask; i++) {
 		uint64_t v = s->slots[i];
