@@ -208,13 +208,15 @@ asan:
 		SANITIZE=address,undefined CFLAGS='-O1 -g' check
 
 ## valgrind: the golden tests under valgrind (memcheck, leaks), and the
-## unit tests of threaded reading and sorting (memcheck, helgrind)
+## unit tests of threaded reading, sorting and tree building (memcheck,
+## helgrind)
 VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,possible --errors-for-leak-kinds=definite,possible
-valgrind: all $(BUILD)/tests/unit/test_folded $(BUILD)/tests/unit/test_stacks
+VALGRIND_UNIT = test_folded test_stacks test_tree
+valgrind: all $(VALGRIND_UNIT:%=$(BUILD)/tests/unit/%)
 	$(Q)BUILD=$(BUILD) WRAP='$(VALGRIND)' sh tests/golden/run.sh
-	@# the threaded reading and sorting, which the small golden inputs
-	@# never reach: memcheck, then helgrind for data races
-	$(Q)for t in test_folded test_stacks; do \
+	@# the threads, which the small golden inputs never reach:
+	@# memcheck, then helgrind for data races
+	$(Q)for t in $(VALGRIND_UNIT); do \
 		$(VALGRIND) $(BUILD)/tests/unit/$$t >/dev/null && \
 		valgrind -q --tool=helgrind --error-exitcode=99 \
 			$(BUILD)/tests/unit/$$t >/dev/null || \

@@ -72,11 +72,16 @@ struct fg_tree_opts {
 	enum fg_tree_width width;	/* ignored for one-column tables */
 	double min_count;	/* nodes narrower than this are not made */
 	bool one_col;		/* use only the first column of the table */
-	unsigned jobs;		/* threads to sort the stacks with */
+	unsigned jobs;		/* threads to build with (1: the caller's only) */
+	/*
+	 * 0, or the most stacks a range may hold for a thread to build it
+	 * alone (tests set it to make small tables use several threads).
+	 */
+	size_t task_items;
 };
 
 #define FG_TREE_OPTS_INIT \
-	{ FG_TREE_SORT_ALPHA, FG_TREE_WIDTH_AFTER, 0.0, false, 1 }
+	{ FG_TREE_SORT_ALPHA, FG_TREE_WIDTH_AFTER, 0.0, false, 1, 0 }
 
 struct fg_tree;
 

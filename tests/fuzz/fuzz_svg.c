@@ -16,7 +16,10 @@
  *     with "..", or empty;
  *   - the root's width is the sum of its children's widths and its
  *     self count (or more, when frames were pruned), and no child is
- *     wider than its parent.
+ *     wider than its parent;
+ *   - the tree built on three threads, with ranges of one to four
+ *     stacks set aside for them, is the tree built on one, node for
+ *     node.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -48,6 +51,38 @@ check_text(const char *s, size_t n)
 		return;
 	m = fg_utf8_sanitize(s, n, buf, sizeof(buf));
 	CHECK(m == n && memcmp(buf, s, n) == 0);
+}
+
+static void
+same_count(const struct fg_count *a, const struct fg_count *b)
+{
+	CHECK(a->n == b->n && a->frac == b->frac);
+}
+
+/* a and b are the same tree, index for index. */
+static void
+check_same(const struct fg_tree *a, const struct fg_tree *b)
+{
+	size_t i;
+
+	CHECK(fg_tree_count(a) == fg_tree_count(b));
+	CHECK(fg_tree_max_depth(a) == fg_tree_max_depth(b));
+	CHECK(fg_tree_pruned(a) == fg_tree_pruned(b));
+	CHECK(fg_tree_max_delta(a) == fg_tree_max_delta(b));
+	for (i = 0; i < fg_tree_count(a); i++) {
+		const struct fg_tree_node *x = fg_tree_node(a, (uint32_t)i);
+		const struct fg_tree_node *y = fg_tree_node(b, (uint32_t)i);
+
+		CHECK(x->name == y->name && x->parent == y->parent &&
+		      x->first_child == y->first_child &&
+		      x->next_sibling == y->next_sibling &&
+		      x->depth == y->depth);
+		same_count(&x->x, &y->x);
+		same_count(&x->width, &y->width);
+		same_count(&x->self, &y->self);
+		same_count(&x->before, &y->before);
+		same_count(&x->after, &y->after);
+	}
 }
 
 static void
@@ -136,6 +171,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	check_tree(t);
+	{
+		struct fg_tree_opts po = to;
+		struct fg_tree *pt;
+
+		po.jobs = 3;
+		po.task_items = 1 + size % 4;
+		pt = fg_tree_build(r != NULL ? r : s, &po, &rc, &d);
+		CHECK(pt != NULL);
+		check_same(pt, t);
+		fg_tree_free(pt);
+	}
 	l = fg_layout_new(t, &lo, &d);
 	CHECK(l != NULL);
 	for (i = 0; i < fg_layout_count(l); i++) {

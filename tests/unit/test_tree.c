@@ -277,6 +277,236 @@ test_deep_stack(void **state)
 	fg_buf_release(&b);
 }
 
+/*
+ * The build in name order against a reference: the same stacks put in
+ * name order first (fg_stacks_sorted_by_rank) and built in input order,
+ * which is how the tree was built before the build learned to group
+ * only the frames it draws. And the build on several threads, with
+ * ranges as small as one stack, against the build on one: every node,
+ * index for index.
+ */
+static struct fg_symtab *rank_syms;
+
+static int
+rank_cmp_names(const void *a, const void *b)
+{
+	size_t la, lb;
+	const char *sa = fg_symtab_str(rank_syms, *(const uint32_t *)a, &la);
+	const char *sb = fg_symtab_str(rank_syms, *(const uint32_t *)b, &lb);
+	int c = memcmp(sa, sb, la < lb ? la : lb);
+
+	return c != 0 ? c : la < lb ? -1 : la > lb;
+}
+
+static void
+assert_same_count(const struct fg_count *a, const struct fg_count *b)
+{
+	assert_true(a->n == b->n);
+	assert_true(a->frac == b->frac);
+}
+
+static void
+assert_same_tree(const struct fg_tree *a, const struct fg_tree *b)
+{
+	size_t i;
+
+	assert_int_equal(fg_tree_count(a), fg_tree_count(b));
+	assert_int_equal(fg_tree_max_depth(a), fg_tree_max_depth(b));
+	assert_int_equal(fg_tree_pruned(a), fg_tree_pruned(b));
+	assert_int_equal(fg_tree_is_diff(a), fg_tree_is_diff(b));
+	assert_true(fg_tree_max_delta(a) == fg_tree_max_delta(b));
+	for (i = 0; i < fg_tree_count(a); i++) {
+		const struct fg_tree_node *x = fg_tree_node(a, (uint32_t)i);
+		const struct fg_tree_node *y = fg_tree_node(b, (uint32_t)i);
+
+		assert_int_equal(x->name, y->name);
+		assert_int_equal(x->parent, y->parent);
+		assert_int_equal(x->first_child, y->first_child);
+		assert_int_equal(x->next_sibling, y->next_sibling);
+		assert_int_equal(x->depth, y->depth);
+		assert_same_count(&x->x, &y->x);
+		assert_same_count(&x->width, &y->width);
+		assert_same_count(&x->self, &y->self);
+		assert_same_count(&x->before, &y->before);
+		assert_same_count(&x->after, &y->after);
+	}
+}
+
+/* The tree of s in name order, built the reference way (o's sort unused). */
+static struct fg_tree *
+reference_tree(const struct fg_stacks *s, const struct fg_tree_opts *opts)
+{
+	struct fg_symtab *syms = fg_stacks_symtab(s);
+	uint32_t nnames = (uint32_t)fg_symtab_count(syms), j;
+	uint32_t *by_name = malloc((nnames + 1) * sizeof(*by_name));
+	uint32_t *rank = malloc((nnames + 1) * sizeof(*rank));
+	unsigned ncols = fg_stacks_ncols(s), c;
+	struct fg_stacks *sorted = fg_stacks_new(syms, ncols);
+	struct fg_tree_opts o = *opts;
+	struct fg_tree *t;
+	uint32_t *order;
+	size_t i;
+
+	for (j = 0; j < nnames; j++)
+		by_name[j] = j;
+	rank_syms = syms;
+	qsort(by_name, nnames, sizeof(*by_name), rank_cmp_names);
+	for (j = 0; j < nnames; j++)
+		rank[by_name[j]] = j;
+	order = fg_stacks_sorted_by_rank(s, rank);
+	assert_non_null(order);
+	for (i = 0; i < fg_stacks_count(s); i++) {
+		size_t n;
+		const uint32_t *f = fg_stacks_frames(s, order[i], &n);
+
+		for (c = 0; c < ncols; c++)
+			assert_int_equal(fg_stacks_add(sorted, f, n, c,
+				&fg_stacks_counts(s, order[i])[c], NULL),
+				FG_OK);
+	}
+	o.sort = FG_TREE_SORT_INPUT;
+	o.jobs = 1;
+	t = fg_tree_build(sorted, &o, NULL, NULL);
+	assert_non_null(t);
+	free(order);
+	free(by_name);
+	free(rank);
+	fg_stacks_free(sorted);
+	return t;
+}
+
+static void
+test_alpha_matches_reference(void **state)
+{
+	static const char alphabet[] = { 'a', 'b', '!', ';', '\0', '\xff' };
+	static const double mins[] = { 0, 0.5, 1, 2, 3.5, 40 };
+	static const size_t tasks[] = { 1, 2, 5 };
+	unsigned seed;
+
+	(void)state;
+	srand(7);
+	for (seed = 0; seed < 300; seed++) {
+		struct fg_symtab *syms = fg_symtab_new();
+		unsigned ncols = 1 + (unsigned)(rand() % 2);
+		struct fg_stacks *s = fg_stacks_new(syms, ncols);
+		uint32_t ids[8], nnames;
+		size_t nstacks = 1 + (size_t)(rand() % 200), i, k;
+		struct fg_tree_opts o = FG_TREE_OPTS_INIT;
+		struct fg_tree *ref, *t;
+		unsigned c;
+
+		/* short names over a few bytes: prefixes of each other,
+		 * ';', NUL and bytes above 0x7f among them */
+		for (i = 0; i < 12; i++) {
+			char name[3];
+			size_t len = (size_t)(rand() % 4);
+
+			for (k = 0; k < len; k++)
+				name[k] = alphabet[rand() % 6];
+			fg_intern(syms, name, len);
+		}
+		nnames = (uint32_t)fg_symtab_count(syms);
+		for (i = 0; i < nstacks; i++) {
+			size_t depth = (size_t)(rand() % 8);
+
+			for (k = 0; k < depth; k++)
+				ids[k] = (uint32_t)rand() % nnames;
+			for (c = 0; c < ncols; c++) {
+				struct fg_count v = { (uint64_t)(rand() % 4),
+						      rand() % 3 == 0 ?
+						      (uint64_t)rand() * 1000 : 0 };
+
+				assert_int_equal(fg_stacks_add(s, ids, depth, c,
+							       &v, NULL),
+						 FG_OK);
+			}
+		}
+		o.min_count = mins[seed % 6];
+		o.one_col = ncols == 1 || seed % 4 == 0;
+		o.width = (enum fg_tree_width)(seed % 3);
+		ref = reference_tree(s, &o);
+		o.sort = FG_TREE_SORT_ALPHA;
+		t = fg_tree_build(s, &o, NULL, NULL);
+		assert_non_null(ref);
+		assert_non_null(t);
+		assert_same_tree(t, ref);
+		fg_tree_free(ref);
+		/* on threads, by ranges of one stack and more */
+		for (k = 0; k < 3; k++) {
+			struct fg_tree *par;
+
+			o.jobs = 2 + (unsigned)k;
+			o.task_items = tasks[k];
+			par = fg_tree_build(s, &o, NULL, NULL);
+			assert_non_null(par);
+			assert_same_tree(par, t);
+			fg_tree_free(par);
+		}
+		fg_tree_free(t);
+		/* by weight too: the same relinking of the same tree */
+		o.sort = FG_TREE_SORT_WEIGHT;
+		o.jobs = 1;
+		o.task_items = 0;
+		ref = fg_tree_build(s, &o, NULL, NULL);
+		o.jobs = 3;
+		o.task_items = 1;
+		t = fg_tree_build(s, &o, NULL, NULL);
+		assert_same_tree(t, ref);
+		fg_tree_free(t);
+		fg_tree_free(ref);
+		fg_stacks_free(s);
+		fg_symtab_free(syms);
+	}
+}
+
+/*
+ * A table wide enough that the first levels are grouped by counting,
+ * not by sorting, on threads and off: the trees agree.
+ */
+static void
+test_wide_table_dense_groups(void **state)
+{
+	struct fg_symtab *syms = fg_symtab_new();
+	struct fg_stacks *s = fg_stacks_new(syms, 1);
+	struct fg_tree_opts o = FG_TREE_OPTS_INIT;
+	struct fg_tree *one, *two;
+	uint32_t ids[6];
+	char name[16];
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < 64; i++) {
+		snprintf(name, sizeof(name), "f%zu", (i * 37) % 64);
+		fg_intern(syms, name, strlen(name));
+	}
+	srand(11);
+	for (i = 0; i < 40000; i++) {
+		struct fg_count v = { 1 + (uint64_t)(rand() % 3), 0 };
+		size_t depth = 1 + (size_t)(rand() % 6);
+
+		for (k = 0; k < depth; k++)
+			ids[k] = (uint32_t)(rand() % (k < 2 ? 3 : 64));
+		assert_int_equal(fg_stacks_add(s, ids, depth, 0, &v, NULL),
+				 FG_OK);
+	}
+	o.one_col = true;
+	o.min_count = 5;
+	one = fg_tree_build(s, &o, NULL, NULL);
+	two = reference_tree(s, &o);
+	assert_same_tree(one, two);
+	fg_tree_free(two);
+	o.jobs = 2;
+	o.task_items = 3000;
+	two = fg_tree_build(s, &o, NULL, NULL);
+	assert_true(fg_tree_count(one) > 100);
+	assert_true(fg_tree_pruned(one) > 0);
+	assert_same_tree(two, one);
+	fg_tree_free(one);
+	fg_tree_free(two);
+	fg_stacks_free(s);
+	fg_symtab_free(syms);
+}
+
 int
 main(void)
 {
@@ -291,6 +521,8 @@ main(void)
 		cmocka_unit_test(test_diff_width_modes),
 		cmocka_unit_test(test_rewrite_reverse_base_chain),
 		cmocka_unit_test(test_deep_stack),
+		cmocka_unit_test(test_alpha_matches_reference),
+		cmocka_unit_test(test_wide_table_dense_groups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
