@@ -72,6 +72,27 @@ fg_arena_release(struct fg_arena *a)
 	fg_arena_init(a);
 }
 
+void
+fg_arena_adopt(struct fg_arena *dst, struct fg_arena *src)
+{
+	struct fg_arena_block *last = src->head;
+
+	if (last == NULL)
+		return;
+	while (last->next != NULL)
+		last = last->next;
+	/* behind dst's head, whose free space stays in use */
+	if (dst->head != NULL) {
+		last->next = dst->head->next;
+		dst->head->next = src->head;
+	} else {
+		dst->head = src->head;
+		dst->next_size = src->next_size;
+	}
+	dst->used += src->used;
+	fg_arena_init(src);
+}
+
 static void *
 arena_alloc(struct fg_arena *a, size_t n, size_t align)
 {

@@ -846,9 +846,9 @@ read_parallel(struct reader *r, int fd, off_t off, off_t size, unsigned nw)
 		} else if (!redo && ck[k].rc == FG_OK) {
 			add_stats(r->st, &ck[k].st);
 			rc = add_hits(dst, &ck[k]);
-			for (c = 0; c < nc && rc == FG_OK; c++)
-				rc = fg_stacks_merge(dst, o->col + c,
-						     ck[k].stacks, o->col + c);
+			if (rc == FG_OK)
+				rc = fg_stacks_absorb(dst, o->col, ck[k].stacks,
+						      o->col, nc);
 		} else {
 			redo = true;
 			rc = read_range(ck[k].buf, ck[k].n, name, dst,

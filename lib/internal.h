@@ -55,6 +55,9 @@ fg_xzeroed(size_t nmemb, size_t size)
  */
 void *fg_xbig(size_t nmemb, size_t size);
 
+/* Moves src's blocks to dst, which frees them; src is left empty. */
+void fg_arena_adopt(struct fg_arena *dst, struct fg_arena *src);
+
 #define FG_LIKELY(x) __builtin_expect(!!(x), 1)
 #define FG_UNLIKELY(x) __builtin_expect(!!(x), 0)
 /* For the helpers of hot loops, which gcc would sometimes call. */
@@ -376,6 +379,15 @@ size_t fg_stacks_text_lookup(const struct fg_stacks *s, const char *text,
  * merge does) moves and rehashes nothing on the way.
  */
 void fg_stacks_reserve(struct fg_stacks *s, size_t n);
+
+/*
+ * fg_stacks_merge of the ncols columns from src_col of src into those
+ * from dst_col of dst, for a src the caller frees next and uses no
+ * more: src's frames are renumbered in place into dst's names, and dst
+ * takes them over instead of copying them.
+ */
+int fg_stacks_absorb(struct fg_stacks *dst, unsigned dst_col,
+		     struct fg_stacks *src, unsigned src_col, unsigned ncols);
 
 /*
  * Inserts the new stack ids[0 .. n-1], of text hash h, at the slot given

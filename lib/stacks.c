@@ -194,13 +194,12 @@ fg_stacks_reserve(struct fg_stacks *s, size_t n)
 		grow_slots(s);
 }
 
-size_t
-fg_stacks_insert(struct fg_stacks *s, const uint32_t *ids, size_t n,
-		 uint64_t h, size_t j, int plain)
+/* fg_stacks_insert of frames already where they are to stay. */
+static size_t
+insert_stored(struct fg_stacks *s, const uint32_t *stored, size_t n,
+	      uint64_t h, size_t j, int plain)
 {
 	struct fg_stack_entry *e;
-	const uint32_t *stored = no_ids;
-	uint32_t *copy;
 
 	if (n > FG_STACKS_MAX_DEPTH || s->n >= UINT32_MAX - 1)
 		fg_xmalloc(SIZE_MAX);	/* more than indexes can name */
@@ -210,11 +209,6 @@ fg_stacks_insert(struct fg_stacks *s, const uint32_t *ids, size_t n,
 					      sizeof(*s->entries));
 		s->counts = fg_xreallocarray(s->counts, s->cap * s->ncols,
 					     sizeof(*s->counts));
-	}
-	if (n > 0) {
-		copy = fg_arena_alloc4(&s->arena, n * sizeof(*ids));
-		memcpy(copy, ids, n * sizeof(*ids));
-		stored = copy;
 	}
 	e = &s->entries[s->n];
 	e->ids = stored;
@@ -228,6 +222,21 @@ fg_stacks_insert(struct fg_stacks *s, const uint32_t *ids, size_t n,
 	if (s->n * 2 > s->mask)
 		grow_slots(s);
 	return s->n - 1;
+}
+
+size_t
+fg_stacks_insert(struct fg_stacks *s, const uint32_t *ids, size_t n,
+		 uint64_t h, size_t j, int plain)
+{
+	const uint32_t *stored = no_ids;
+
+	if (n > 0) {
+		uint32_t *copy = fg_arena_alloc4(&s->arena, n * sizeof(*ids));
+
+		memcpy(copy, ids, n * sizeof(*ids));
+		stored = copy;
+	}
+	return insert_stored(s, stored, n, h, j, plain);
 }
 
 int
@@ -306,6 +315,30 @@ full_hashes(const struct fg_stacks *s)
 #define MERGE_AHEAD 8
 
 /*
+ * The n frames at in, ids of from, as ids of to into out (which may be
+ * in): map (UINT32_MAX where not known yet) takes each name of from to
+ * its id in to, interned the first time it is met.
+ */
+static void
+renumber(const struct fg_symtab *from, struct fg_symtab *to, uint32_t *map,
+	 const uint32_t *in, uint32_t *out, size_t n)
+{
+	size_t f;
+
+	for (f = 0; f < n; f++) {
+		uint32_t id = in[f];
+
+		if (map[id] == UINT32_MAX) {
+			size_t len;
+			const char *name = fg_sym_name(from, id, &len);
+
+			map[id] = fg_intern(to, name, len);
+		}
+		out[f] = map[id];
+	}
+}
+
+/*
  * The stacks' hashes are of their text, the same in any table, so a
  * merge reuses src's instead of joining and hashing each stack again;
  * across symtabs, each name src uses is interned into dst's once and
@@ -332,7 +365,7 @@ fg_stacks_merge(struct fg_stacks *dst, unsigned dst_col,
 	for (i = 0; i < n && rc == FG_OK; i++) {
 		const struct fg_stack_entry *e = &src->entries[i];
 		struct key k = { e->ids, NULL, e->n };
-		size_t j, f, at;
+		size_t j, at;
 
 		/* the slots a lookup reads are scattered: ask ahead */
 		if (i + MERGE_AHEAD < n) {
@@ -346,19 +379,7 @@ fg_stacks_merge(struct fg_stacks *dst, unsigned dst_col,
 				cap = e->n;
 				ids = fg_xreallocarray(ids, cap, sizeof(*ids));
 			}
-			for (f = 0; f < e->n; f++) {
-				uint32_t id = e->ids[f];
-
-				if (map[id] == UINT32_MAX) {
-					size_t len;
-					const char *name =
-						fg_sym_name(src->syms, id, &len);
-
-					map[id] = fg_intern(dst->syms, name,
-							    len);
-				}
-				ids[f] = map[id];
-			}
+			renumber(src->syms, dst->syms, map, e->ids, ids, e->n);
 			k.ids = e->n > 0 ? ids : e->ids;
 		}
 		j = lookup(dst, &k, h[i]);
@@ -374,6 +395,61 @@ fg_stacks_merge(struct fg_stacks *dst, unsigned dst_col,
 	free(map);
 	free(ids);
 	return rc < 0 ? FG_ERANGE : FG_OK;
+}
+
+int
+fg_stacks_absorb(struct fg_stacks *dst, unsigned dst_col,
+		 struct fg_stacks *src, unsigned src_col, unsigned ncols)
+{
+	uint32_t *map = NULL;
+	uint64_t *h;
+	size_t i, n = src->n, nsyms;
+	unsigned c;
+	int rc = FG_OK;
+
+	if (ncols == 0 || dst_col + ncols > dst->ncols ||
+	    src_col + ncols > src->ncols)
+		return FG_EINVAL;
+	h = full_hashes(src);
+	if (dst->syms != src->syms) {
+		/* names are interned in the order the stacks use them */
+		nsyms = fg_symtab_count(src->syms);
+		map = fg_xreallocarray(NULL, nsyms ? nsyms : 1, sizeof(*map));
+		memset(map, 0xff, (nsyms ? nsyms : 1) * sizeof(*map));
+		for (i = 0; i < n; i++) {
+			const struct fg_stack_entry *e = &src->entries[i];
+			/* src's own frames, in its arena: renumbered */
+			uint32_t *ids = (uint32_t *)(uintptr_t)e->ids;
+
+			renumber(src->syms, dst->syms, map, ids, ids, e->n);
+		}
+	}
+	for (i = 0; i < n && rc == FG_OK; i++) {
+		const struct fg_stack_entry *e = &src->entries[i];
+		struct key k = { e->ids, NULL, e->n };
+		size_t j, at;
+
+		if (i + MERGE_AHEAD < n)
+			__builtin_prefetch(&dst->slots[h[i + MERGE_AHEAD] &
+						       dst->mask]);
+		j = lookup(dst, &k, h[i]);
+		if (dst->slots[j] != 0)
+			at = (uint32_t)dst->slots[j] - 1;
+		else
+			at = insert_stored(dst, e->ids, e->n, h[i], j,
+					   e->plain);
+		for (c = 0; c < ncols && rc == FG_OK; c++)
+			if (fg_count_add(&dst->counts[at * dst->ncols +
+						      dst_col + c],
+					 &src->counts[i * src->ncols +
+						      src_col + c]) < 0)
+				rc = FG_ERANGE;
+	}
+	/* dst holds src's frames from here on, even after a failure */
+	fg_arena_adopt(&dst->arena, &src->arena);
+	free(h);
+	free(map);
+	return rc;
 }
 
 int

@@ -19,6 +19,7 @@
 #include "fg/error.h"
 #include "fg/intern.h"
 #include "fg/stacks.h"
+#include "../../lib/internal.h"
 
 static const struct fg_count one = { 1, 0 };
 
@@ -393,6 +394,92 @@ test_stacks_merge_symtabs(void **state)
 	fg_stacks_free(ref);
 	fg_symtab_free(t);
 	fg_symtab_free(t2);
+}
+
+/* Adds to s (in its symtab) random stacks over names n0 .. n7. */
+static void
+named_stacks(struct fg_stacks *s, unsigned seed, size_t count)
+{
+	struct fg_symtab *t = fg_stacks_symtab(s);
+	unsigned ncols = fg_stacks_ncols(s), c;
+	uint32_t ids[6];
+	char name[4];
+	size_t i, k;
+
+	srand(seed);
+	for (i = 0; i < count; i++) {
+		size_t depth = (size_t)(rand() % 6);
+
+		for (k = 0; k < depth; k++) {
+			snprintf(name, sizeof(name), "n%d", rand() % 8);
+			ids[k] = fg_intern(t, name, strlen(name));
+		}
+		for (c = 0; c < ncols; c++) {
+			struct fg_count v = cnt((uint64_t)(rand() % 5),
+						(uint64_t)(rand() % 3) * 7);
+
+			assert_int_equal(fg_stacks_add(s, ids, depth, c, &v,
+						       NULL), FG_OK);
+		}
+	}
+}
+
+/*
+ * fg_stacks_absorb leaves dst as fg_stacks_merge leaves it, column by
+ * column, with src's symtab another or the same; the frames it took
+ * over outlive src.
+ */
+static void
+test_stacks_absorb(void **state)
+{
+	unsigned seed;
+
+	(void)state;
+	for (seed = 1; seed <= 60; seed++) {
+		bool same = seed % 3 == 0;
+		struct fg_symtab *t = fg_symtab_new();
+		struct fg_symtab *t2 = same ? t : fg_symtab_new();
+		struct fg_stacks *d = fg_stacks_new(t, 2);
+		struct fg_stacks *ref = fg_stacks_new(t, 2);
+		struct fg_stacks *x = fg_stacks_new(t2, 2);
+		/* both columns, or one into either column */
+		unsigned ncols = seed % 4 == 0 ? 2 : 1;
+		unsigned at = ncols == 2 ? 0 : seed / 4 % 2, from = seed % 2, c;
+		size_t i, n, m;
+
+		named_stacks(d, seed, 40);
+		named_stacks(ref, seed, 40);
+		/* src names its names in another order: n9 first */
+		fg_intern(t2, "n9", 2);
+		named_stacks(x, seed + 1000, 60);
+		if (ncols == 2)
+			from = 0;
+		for (c = 0; c < ncols; c++)
+			assert_int_equal(fg_stacks_merge(ref, at + c, x,
+							 from + c), FG_OK);
+		assert_int_equal(fg_stacks_absorb(d, at, x, from, ncols),
+				 FG_OK);
+		fg_stacks_free(x);
+		assert_int_equal(fg_stacks_count(d), fg_stacks_count(ref));
+		for (i = 0; i < fg_stacks_count(d); i++) {
+			const uint32_t *f = fg_stacks_frames(d, i, &n);
+			const uint32_t *g = fg_stacks_frames(ref, i, &m);
+
+			assert_int_equal(n, m);
+			assert_true(m == 0 || memcmp(f, g, m * sizeof(*f)) == 0);
+			for (c = 0; c < 2; c++)
+				assert_int_equal(fg_count_cmp(
+					&fg_stacks_counts(d, i)[c],
+					&fg_stacks_counts(ref, i)[c]), 0);
+			assert_int_equal(fg_stacks_find(d, f, n), i);
+		}
+		assert_int_equal(fg_stacks_absorb(d, 1, d, 0, 2), FG_EINVAL);
+		fg_stacks_free(d);
+		fg_stacks_free(ref);
+		if (!same)
+			fg_symtab_free(t2);
+		fg_symtab_free(t);
+	}
 }
 
 /* Many stacks: the table grows, and every index stays put. */
@@ -880,6 +967,7 @@ main(void)
 		cmocka_unit_test(test_stacks_total),
 		cmocka_unit_test(test_stacks_merge),
 		cmocka_unit_test(test_stacks_merge_symtabs),
+		cmocka_unit_test(test_stacks_absorb),
 		cmocka_unit_test(test_stacks_many),
 		cmocka_unit_test(test_stacks_sorted_small),
 		cmocka_unit_test(test_stacks_sorted_random),
