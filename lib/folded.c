@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "fg/error.h"
 #include "fg/folded.h"
@@ -109,61 +112,143 @@ fg_folded_parse_line(const char *p, size_t n, struct fg_folded_line *out,
 }
 
 /*
- * Finds the end of the frame at p (the first ';' before end, or end)
- * and computes the frame's fg_hash_name on the way, eight bytes a step
- * with a test for ';' in all eight at once. Returns the frame's length
- * and its hash in *h.
+ * Splitting a stack's text into frames. The text is looked at 64 bytes
+ * at a time: one pass marks every ';' in the block as a bit, and each
+ * frame's end is then the next bit, so finding a frame does not wait
+ * for the frame before it to be scanned and hashed (a loop that looks
+ * for the next ';' stops at a different place for every name, which
+ * the branch predictor cannot follow, and the next frame cannot start
+ * until it has). A name of up to 32 bytes is hashed from four masked
+ * words, with no loop either, when 32 bytes from it can be read: lim
+ * is the end of what can be read, at or past the text's end.
  */
-static inline size_t
-scan_frame(const char *p, const char *end, uint64_t *h)
-{
-	const char *q = p;
-	uint64_t acc = FG_HASH_SEED, tail;
-	size_t b;
 
-	while (end - q >= 8) {
-		uint64_t w = fg_load64((const unsigned char *)q);
-		uint64_t x = w ^ 0x3b3b3b3b3b3b3b3bULL;	/* ';' bytes -> 0 */
-		uint64_t m = (x - 0x0101010101010101ULL) & ~x &
+/* Bit i set where p[i] is ';', for i in 0 .. 63 (64 bytes readable). */
+static FG_ALWAYS_INLINE uint64_t
+semicolons64(const char *p)
+{
+#if defined(__SSE2__)
+	const __m128i semi = _mm_set1_epi8(';');
+	uint64_t m = 0;
+	unsigned i;
+
+	for (i = 0; i < 4; i++)
+		m |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(
+			     _mm_loadu_si128((const __m128i *)(const void *)
+					     (p + 16 * i)), semi))
+		     << (16 * i);
+	return m;
+#else
+	uint64_t m = 0;
+	unsigned i;
+
+	for (i = 0; i < 8; i++) {
+		uint64_t x = fg_load64((const unsigned char *)p + 8 * i) ^
+			     0x3b3b3b3b3b3b3b3bULL;	/* ';' bytes -> 0 */
+		/* exactly the zero bytes: their high bits */
+		uint64_t z = ~(((x & 0x7f7f7f7f7f7f7f7fULL) +
+				0x7f7f7f7f7f7f7f7fULL) | x) &
 			     0x8080808080808080ULL;
 
-		if (m != 0) {
-			/* the lowest marked byte is the first ';' */
-			b = (size_t)__builtin_ctzll(m) >> 3;
-			tail = b ? w & (~0ULL >> (64 - 8 * b)) : 0;
-			goto done;
-		}
-		acc = fg_hash_step(acc, w);
-		q += 8;
+		/* the eight high bits gathered into a byte */
+		m |= ((z >> 7) * 0x0102040810204080ULL) >> 56 << (8 * i);
 	}
-	for (b = 0; q + b < end && q[b] != ';'; b++)
-		;
-	tail = fg_load_le((const unsigned char *)q, b);
-done:
-	b += (size_t)(q - p);
-	*h = fg_hash_finish(acc, tail, b);
-	return b;
+	return m;
+#endif
+}
+
+/* The ';' marks of the up to 64 bytes from p before end, read one by one. */
+static uint64_t
+semicolons_tail(const char *p, const char *end)
+{
+	uint64_t m = 0;
+	size_t i;
+
+	for (i = 0; i < 64 && p + i < end; i++)
+		if (p[i] == ';')
+			m |= 1ULL << i;
+	return m;
+}
+
+/* fg_hash_name of the n bytes at p. */
+static FG_ALWAYS_INLINE uint64_t
+frame_hash(const char *p, size_t n, const char *lim)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (FG_LIKELY(n <= 32 && lim - p >= 32)) {
+		const unsigned char *u = (const unsigned char *)p;
+		const unsigned char *mk = fg_name_ones + 32 - n;
+
+		return fg_hash_name_end(
+			fg_hash_name32(fg_load64(u) & fg_load64(mk),
+				       fg_load64(u + 8) & fg_load64(mk + 8),
+				       fg_load64(u + 16) & fg_load64(mk + 16),
+				       fg_load64(u + 24) & fg_load64(mk + 24)),
+			n);
+	}
+#endif
+	return fg_hash_name(p, n);
+}
+
+/*
+ * Splits [p, end) into frames, interned into syms (and mapped through
+ * o->map, if o is not NULL and has one) and stored from index k of
+ * *raw and *ids (ids may be NULL: raw only), which grow with *cap.
+ * Returns the number of frames in all, or what the map returned.
+ */
+static long
+split_frames(struct fg_symtab *syms, const struct fg_folded_opts *o,
+	     const char *p, const char *end, const char *lim, size_t k,
+	     uint32_t **raw, uint32_t **ids, size_t *cap, struct fg_diag *d)
+{
+	const char *base = p;
+	int rc;
+
+	for (;;) {
+		size_t left = (size_t)(end - base);
+		uint64_t m = lim - base >= 64 ? semicolons64(base) :
+						semicolons_tail(base, end);
+
+		/* a ';' past end belongs to what follows; end ends a frame */
+		if (left < 64)
+			m = (m & ((1ULL << left) - 1)) | 1ULL << left;
+		for (; m != 0; m &= m - 1) {
+			const char *stop = base + __builtin_ctzll(m);
+			size_t len = (size_t)(stop - p);
+			uint32_t id = fg_intern_hashed(syms, p, len,
+						       frame_hash(p, len, lim));
+
+			if (k == *cap) {
+				*cap = *cap ? *cap * 2 : 64;
+				*raw = fg_xreallocarray(*raw, *cap,
+							sizeof(**raw));
+				if (ids != NULL)
+					*ids = fg_xreallocarray(*ids, *cap,
+								sizeof(**ids));
+			}
+			(*raw)[k] = id;
+			if (ids != NULL) {
+				(*ids)[k] = id;
+				if (o != NULL && o->map != NULL &&
+				    (rc = o->map(o->map_ctx, id, &(*ids)[k],
+						 d)) < 0)
+					return rc;
+			}
+			k++;
+			if (stop == end)
+				return (long)k;
+			p = stop + 1;
+		}
+		base += 64;
+	}
 }
 
 size_t
 fg_folded_split(struct fg_symtab *syms, const char *s, size_t n,
 		uint32_t **ids, size_t *cap)
 {
-	const char *end = s + n;
-	size_t k = 0, len;
-	uint64_t h;
-
-	for (;;) {
-		len = scan_frame(s, end, &h);
-		if (k == *cap) {
-			*cap = *cap ? *cap * 2 : 64;
-			*ids = fg_xreallocarray(*ids, *cap, sizeof(**ids));
-		}
-		(*ids)[k++] = fg_intern_hashed(syms, s, len, h);
-		if (s + len == end)
-			return k;
-		s += len + 1;
-	}
+	return (size_t)split_frames(syms, NULL, s, s + n, s + n, 0, ids, NULL,
+				    cap, NULL);
 }
 
 /*
@@ -186,12 +271,12 @@ struct prev {
  */
 static int
 split_reuse(struct fg_symtab *syms, const struct fg_folded_opts *o,
-	    struct prev *pv, const char *s, size_t n, struct fg_diag *d)
+	    struct prev *pv, const char *s, size_t n, const char *lim,
+	    struct fg_diag *d)
 {
 	const char *end = s + n, *p = s;
 	size_t k = 0, len;
-	uint64_t h;
-	int rc;
+	long rc;
 
 	while (k + 1 < pv->n) {
 		const char *name = fg_sym_name(syms, pv->raw[k], &len);
@@ -202,29 +287,13 @@ split_reuse(struct fg_symtab *syms, const struct fg_folded_opts *o,
 		p += len + 1;
 		k++;
 	}
-	for (;;) {
-		len = scan_frame(p, end, &h);
-		if (k == pv->cap) {
-			pv->cap = pv->cap ? pv->cap * 2 : 64;
-			pv->raw = fg_xreallocarray(pv->raw, pv->cap,
-						   sizeof(*pv->raw));
-			pv->ids = fg_xreallocarray(pv->ids, pv->cap,
-						   sizeof(*pv->ids));
-		}
-		pv->raw[k] = pv->ids[k] = fg_intern_hashed(syms, p, len, h);
-		if (o->map != NULL) {
-			rc = o->map(o->map_ctx, pv->raw[k], &pv->ids[k], d);
-			if (rc < 0) {
-				pv->n = 0;
-				return rc;
-			}
-		}
-		k++;
-		if (p + len == end)
-			break;
-		p += len + 1;
+	rc = split_frames(syms, o, p, end, lim, k, &pv->raw, &pv->ids,
+			  &pv->cap, d);
+	if (rc < 0) {
+		pv->n = 0;
+		return (int)rc;
 	}
-	pv->n = k;
+	pv->n = (size_t)rc;
 	return FG_OK;
 }
 
@@ -356,7 +425,7 @@ add_line(struct reader *r, struct pending *b)
 					    &slot);
 	if (idx == SIZE_MAX) {
 		rc = split_reuse(fg_stacks_symtab(dst), o, &r->pv, b->fl.stack,
-				 len, r->d);
+				 len, fg_lines_limit(r->in), r->d);
 		if (rc < 0) {
 			if (r->d != NULL && r->d->line == 0) {
 				r->d->file = fg_lines_name(r->in);

@@ -111,44 +111,89 @@ fg_load_le(const unsigned char *p, size_t n)
 	       (uint64_t)p[n - 1] << (8 * (n - 1));
 }
 
-#define FG_HASH_SEED 0x9e3779b97f4a7c15ULL
 #define FG_HASH_MUL 0x9fb21c651e98df25ULL
 
-/* One 8-byte word into a name hash. */
-static inline uint64_t
-fg_hash_step(uint64_t h, uint64_t w)
-{
-	h = (h ^ w) * FG_HASH_MUL;
-	return h ^ h >> 29;
-}
-
-/* The end of a name hash: the last 0 to 7 bytes, then the length. */
+/* The end of a text hash: the last 0 to 7 bytes, then the length. */
 static inline uint64_t
 fg_hash_finish(uint64_t h, uint64_t tail, size_t n)
 {
 	return fg_mix64(((h ^ tail) * FG_HASH_MUL) ^ n);
 }
 
+/* A 64 x 64 -> 128-bit product, its halves folded: a fast mixer. */
+static FG_ALWAYS_INLINE uint64_t
+fg_mum(uint64_t a, uint64_t b)
+{
+	unsigned __int128 r = (unsigned __int128)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
 /*
- * A fast hash of a name: eight bytes a step, then the tail and the
- * length, finalised with fg_mix64. Defined word by word so that the
- * folded reader can compute it while it scans for the ';' that ends a
- * frame (see folded.c); the two must agree. Not for adversarial input;
- * the tables that use it stay correct (only slower) under collisions.
+ * 32 bytes of 0xff then 32 of 0: the 8 bytes at fg_name_ones + 32 - n +
+ * 8 * i mask the word at byte 8 * i of a name n <= 32 bytes long, with
+ * no branch on n.
+ */
+static const unsigned char fg_name_ones[64] = {
+	255, 255, 255, 255, 255, 255, 255, 255,
+	255, 255, 255, 255, 255, 255, 255, 255,
+	255, 255, 255, 255, 255, 255, 255, 255,
+	255, 255, 255, 255, 255, 255, 255, 255,
+};
+
+#define FG_NAME_K0 0xa0761d6478bd642fULL
+#define FG_NAME_K1 0xe7037ed1a0b428dbULL
+#define FG_NAME_K2 0x8ebc6af09c88c6e3ULL
+#define FG_NAME_K3 0x589965cc75374cc3ULL
+#define FG_NAME_K4 0x1d8e4e27c47d124fULL
+
+/*
+ * The first 32 bytes of a name, zero-padded, as words w0 .. w3, into
+ * a hash: two independent products, so that a name of up to 32 bytes
+ * is hashed with no loop and no branch (folded.c loads the words
+ * straight from the text). fg_hash_name_end finishes it.
+ */
+static FG_ALWAYS_INLINE uint64_t
+fg_hash_name32(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3)
+{
+	return fg_mum(w0 ^ FG_NAME_K0, w1 ^ FG_NAME_K1) ^
+	       fg_mum(w2 ^ FG_NAME_K2, w3 ^ FG_NAME_K3);
+}
+
+static FG_ALWAYS_INLINE uint64_t
+fg_hash_name_end(uint64_t acc, size_t n)
+{
+	return fg_mum(acc ^ n, FG_NAME_K4);
+}
+
+/* The word at p + off of a name n bytes long, zero-padded. */
+static FG_ALWAYS_INLINE uint64_t
+fg_name_word(const unsigned char *p, size_t n, size_t off)
+{
+	if (off >= n)
+		return 0;
+	return n - off >= 8 ? fg_load64(p + off) : fg_load_le(p + off, n - off);
+}
+
+/*
+ * A fast hash of a name: its first 32 bytes by fg_hash_name32, then
+ * 16 bytes a step, then the length. Not for adversarial input; the
+ * tables that use it stay correct (only slower) under collisions.
  */
 static inline uint64_t
 fg_hash_name(const void *data, size_t n)
 {
 	const unsigned char *p = data;
-	uint64_t h = FG_HASH_SEED;
-	size_t len = n;
+	uint64_t acc = fg_hash_name32(fg_name_word(p, n, 0),
+				      fg_name_word(p, n, 8),
+				      fg_name_word(p, n, 16),
+				      fg_name_word(p, n, 24));
+	size_t off;
 
-	while (len >= 8) {
-		h = fg_hash_step(h, fg_load64(p));
-		p += 8;
-		len -= 8;
-	}
-	return fg_hash_finish(h, fg_load_le(p, len), n);
+	for (off = 32; off < n; off += 16)
+		acc = fg_mum(acc ^ fg_name_word(p, n, off) ^ FG_NAME_K0,
+			     fg_name_word(p, n, off + 8) ^ FG_NAME_K1);
+	return fg_hash_name_end(acc, n);
 }
 
 /*
@@ -358,6 +403,11 @@ void fg_lines_consumed(struct fg_lines *l, off_t end,
 		       unsigned long long bytes, unsigned long lines);
 /* Whether l has a progress callback. */
 int fg_lines_progress_on(const struct fg_lines *l);
+/*
+ * The end of the bytes l holds: every line fg_lines_next gave since the
+ * last read of input can be read on up to there, past its own end.
+ */
+const char *fg_lines_limit(const struct fg_lines *l);
 
 /*
  * Gives the whole pages of a read-only private mapping between from and

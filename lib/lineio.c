@@ -253,6 +253,12 @@ fg_lines_cursor(const struct fg_lines *l)
 	return l->data + l->start;
 }
 
+const char *
+fg_lines_limit(const struct fg_lines *l)
+{
+	return l->data + l->end;
+}
+
 void
 fg_lines_report(struct fg_lines *l, unsigned long long bytes,
 		unsigned long lines)

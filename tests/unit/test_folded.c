@@ -177,6 +177,103 @@ test_split(void **state)
 	fg_symtab_free(t);
 }
 
+/*
+ * Names of every length from 0 to 100 bytes, of any byte but ';', at
+ * the start, middle and very end of an exactly sized buffer (so that
+ * AddressSanitizer sees a read past it): the splitter finds each name
+ * and hashes it as fg_symtab_find does, whether it takes its fast path
+ * (32 bytes readable, a name of up to 32) or not.
+ */
+static void
+test_split_every_length(void **state)
+{
+	struct fg_symtab *t = fg_symtab_new();
+	uint32_t *ids = NULL;
+	size_t cap = 0, len, where, i, n;
+	char name[101];
+
+	(void)state;
+	srand(3);
+	for (len = 0; len <= 100; len++) {
+		for (i = 0; i < len; i++) {
+			name[i] = (char)(rand() % 256);
+			if (name[i] == ';')
+				name[i] = ':';
+		}
+		for (where = 0; where < 3; where++) {
+			/* "u;" + name + ";v", name + ";v" or "u;" + name */
+			size_t pre = where != 1 ? 2 : 0, post = where != 2 ? 2 : 0;
+			size_t total = pre + len + post, idx = pre ? 1 : 0;
+			char *buf = malloc(total ? total : 1);
+
+			memcpy(buf, "u;", pre);
+			memcpy(buf + pre, name, len);
+			memcpy(buf + pre + len, ";v", post);
+			n = fg_folded_split(t, buf, total, &ids, &cap);
+			assert_int_equal(n, 1 + (pre != 0) + (post != 0));
+			assert_int_equal(fg_symtab_len(t, ids[idx]), len);
+			assert_memory_equal(fg_symtab_str(t, ids[idx], NULL),
+					    name, len);
+			assert_int_equal(fg_symtab_find(t, name, len),
+					 ids[idx]);
+			free(buf);
+		}
+	}
+	free(ids);
+	fg_symtab_free(t);
+}
+
+/*
+ * The same names read as stack lines, from an exactly sized buffer: the
+ * reader's frames are the names fg_symtab_find finds.
+ */
+static void
+test_read_every_length(void **state)
+{
+	struct fg_symtab *t = fg_symtab_new();
+	struct fg_stacks *s = fg_stacks_new(t, 1);
+	struct fg_buf text = FG_BUF_INIT;
+	struct fg_diag d = FG_DIAG_INIT;
+	struct fg_lines *l;
+	char *buf;
+	size_t len, i, k, n;
+
+	(void)state;
+	for (len = 0; len <= 80; len++) {
+		/* a stack of three names: len, len + 1 and len + 2 bytes */
+		for (k = 0; k < 3; k++) {
+			if (k > 0)
+				fg_buf_addc(&text, ';');
+			for (i = 0; i < len + k; i++)
+				fg_buf_addc(&text, (char)('a' + (i * 7 + len) % 26));
+		}
+		fg_buf_addf(&text, " %zu\n", len + 1);
+	}
+	text.len--;	/* no newline at the very end */
+	buf = malloc(text.len);
+	memcpy(buf, text.buf, text.len);
+	l = fg_lines_from_mem(buf, text.len, "in");
+	assert_int_equal(fg_folded_read(l, s, NULL, NULL, &d), FG_OK);
+	fg_lines_close(l);
+	assert_int_equal(fg_stacks_count(s), 81);
+	for (i = 0; i < fg_stacks_count(s); i++) {
+		const uint32_t *f = fg_stacks_frames(s, i, &n);
+
+		assert_int_equal(n, 3);
+		for (k = 0; k < 3; k++) {
+			size_t nl;
+			const char *nm = fg_symtab_str(t, f[k], &nl);
+
+			assert_int_equal(nl, i + k);
+			assert_int_equal(fg_symtab_find(t, nm, nl), f[k]);
+		}
+	}
+	free(buf);
+	fg_buf_release(&text);
+	fg_stacks_free(s);
+	fg_symtab_free(t);
+}
+
 /* Reads text into s with opts (NULL: the defaults). */
 static int
 read_text(const char *text, struct fg_stacks *s,
@@ -986,6 +1083,8 @@ main(void)
 		cmocka_unit_test(test_parse_line_ignored),
 		cmocka_unit_test(test_parse_line_bad),
 		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_split_every_length),
+		cmocka_unit_test(test_read_every_length),
 		cmocka_unit_test(test_read_one),
 		cmocka_unit_test(test_read_auto),
 		cmocka_unit_test(test_read_malformed),
