@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -185,6 +187,113 @@ metrics_release(struct metrics *m)
 	if (m->surface != NULL)
 		cairo_surface_destroy(m->surface);
 	free(m->cache);
+}
+
+/*
+ * Metrics set up ahead, on a thread of their own: loading a font the
+ * first time (fontconfig's configuration and caches) takes a few
+ * milliseconds, which a tool can spend reading its input instead.
+ */
+static struct {
+	pthread_t tid;
+	bool started;		/* and not joined yet */
+	bool ready;		/* m (or the failure in rc, d) is for o */
+	char *font_type;
+	double font_size, font_width;
+	struct metrics m;
+	struct fg_layout_opts o;
+	struct fg_diag d;
+	int rc;
+} pre;
+
+static void *
+preload_main(void *arg)
+{
+	(void)arg;
+	pre.rc = metrics_init(&pre.m, &pre.o, &pre.d);
+	return NULL;
+}
+
+/* A tool that exits early waits for the thread before libraries unload. */
+static void
+preload_atexit(void)
+{
+	if (pre.started) {
+		pthread_join(pre.tid, NULL);
+		pre.started = false;
+	}
+}
+
+void
+fg_layout_fonts_preload(const struct fg_layout_opts *o)
+{
+	static bool registered;
+
+	if (pre.started || pre.ready || o->font_width > 0)
+		return;
+	if (!registered)
+		registered = atexit(preload_atexit) == 0;
+	if (!registered)
+		return;
+	pre.o = *o;
+	pre.font_type = fg_xmalloc(strlen(o->font_type) + 1);
+	memcpy(pre.font_type, o->font_type, strlen(o->font_type) + 1);
+	pre.o.font_type = pre.font_type;
+	fg_diag_clear(&pre.d);
+	pre.started = pthread_create(&pre.tid, NULL, preload_main, NULL) == 0;
+	pre.ready = pre.started;
+	if (!pre.started) {
+		free(pre.font_type);
+		pre.font_type = NULL;
+	}
+}
+
+/* Waits for the preload; whether its metrics are those o asks for. */
+static bool
+preload_take(const struct fg_layout_opts *o)
+{
+	if (pre.started) {
+		pthread_join(pre.tid, NULL);
+		pre.started = false;
+	}
+	return pre.ready && o->font_width <= 0 &&
+	       o->font_size == pre.o.font_size &&
+	       strcmp(o->font_type, pre.o.font_type) == 0;
+}
+
+static void
+preload_drop(void)
+{
+	if (pre.started) {
+		pthread_join(pre.tid, NULL);
+		pre.started = false;
+	}
+	if (pre.ready)
+		metrics_release(&pre.m);
+	pre.ready = false;
+	free(pre.font_type);
+	pre.font_type = NULL;
+}
+
+/* metrics_init, or the preloaded metrics if they are for o. */
+static int
+metrics_get(struct metrics *m, const struct fg_layout_opts *o,
+	    struct fg_diag *d)
+{
+	int rc;
+
+	if (!preload_take(o)) {
+		preload_drop();
+		return metrics_init(m, o, d);
+	}
+	*m = pre.m;
+	rc = pre.rc;
+	if (rc < 0 && d != NULL)
+		*d = pre.d;
+	pre.ready = false;
+	free(pre.font_type);
+	pre.font_type = NULL;
+	return rc;
 }
 
 /* The advance of the UTF-8 character at s (len bytes, valid). */
@@ -409,7 +518,7 @@ fg_layout_new(const struct fg_tree *t, const struct fg_layout_opts *o,
 			return NULL;
 		}
 	}
-	if (metrics_init(&m, o, d) < 0) {
+	if (metrics_get(&m, o, d) < 0) {
 		metrics_release(&m);
 		if (nm.cd != (iconv_t)-1)
 			iconv_close(nm.cd);
@@ -538,6 +647,7 @@ fg_layout_total(const struct fg_layout *l)
 void
 fg_layout_fonts_release(void)
 {
+	preload_drop();
 	cairo_debug_reset_static_data();
 	FcFini();
 }

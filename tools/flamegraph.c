@@ -418,6 +418,7 @@ main(int argc, char **argv)
 	unsigned long bad = 0;
 	unsigned ncounts = 0;
 	bool diff;
+	double wtotal;
 	uint64_t seed;
 	FILE *out;
 	int ch, rc;
@@ -668,6 +669,8 @@ main(int argc, char **argv)
 		so.attrs_ctx = &na;
 	}
 
+	/* the font loads while the input is read */
+	fg_layout_fonts_preload(&lo);
 	syms = fg_symtab_new();
 	s = fg_stacks_new(syms, 2);
 	if (argc == 0) {
@@ -741,7 +744,8 @@ main(int argc, char **argv)
 	so.bg_bottom = bg2;
 
 	out = tool_output_open(output);
-	if (width_total(s, diff, to.width) <= 0) {
+	wtotal = width_total(s, diff, to.width);
+	if (wtotal <= 0) {
 		tool_warn("no stack counts found");
 		rc = raster ? fg_raster_write_empty(&so, &ro, lo.width, out, &d) :
 			fg_svg_write_empty(&so, lo.width, out, &d);
@@ -756,13 +760,13 @@ main(int argc, char **argv)
 			nameattr_free(&na);
 		return TOOL_EXIT_FAIL;
 	}
-	if (lo.total > 0 && lo.total < width_total(s, diff, to.width)) {
+	if (lo.total > 0 && lo.total < wtotal) {
 		tool_warn("--total %g is less than the actual total %g; ignored",
-			  lo.total, width_total(s, diff, to.width));
+			  lo.total, wtotal);
 		lo.total = 0;
 		so.total = NULL;
 	}
-	to.min_count = fg_layout_min_count(&lo, width_total(s, diff, to.width));
+	to.min_count = fg_layout_min_count(&lo, wtotal);
 	tree = fg_tree_build(s, &to, &rc, &d);
 	if (tree == NULL)
 		tool_die_diag(&d);

@@ -103,6 +103,13 @@ double fg_layout_total(const struct fg_layout *l);
  * needed if outsz is too small (then out holds a prefix).
  */
 /*
+ * Starts loading the font o names (unless o->font_width is set) on a
+ * thread of its own, for the next fg_layout_new with the same font and
+ * size to take over; one preload at a time. A tool calls it before it
+ * reads its input, so that the two overlap.
+ */
+void fg_layout_fonts_preload(const struct fg_layout_opts *o);
+/*
  * Frees cairo's and fontconfig's process-wide caches. Call it once at
  * exit, when no cairo object is left (it only makes leak checkers quiet).
  */

@@ -247,6 +247,57 @@ test_encoding(void **state)
 	teardown(&f);
 }
 
+/* The labels of f's layout, joined with '|'. */
+static void
+labels(const struct fx *f, char *out, size_t outsz)
+{
+	size_t i, len = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < fg_layout_count(f->l); i++)
+		len += (size_t)snprintf(out + len, outsz - len, "%s|",
+					fg_layout_frame(f->l, i)->label);
+}
+
+/*
+ * Metrics preloaded on a thread give the labels measured on the spot;
+ * a preload for another font or size is not used (the font is loaded
+ * again), and one never used is let go of.
+ */
+static void
+test_fonts_preload(void **state)
+{
+	static const char text[] = "iiiiiiiiiiiiiiiiiiii 1\nWWWWWWWWWWWWWWWWWWWW 1\n";
+	struct fg_layout_opts o, other;
+	struct fx f;
+	char want[512], got[512];
+
+	(void)state;
+	fg_layout_opts_init(&o);
+	o.width = 220;
+	o.font_type = "DejaVu Sans";
+	setup(&f, text, &o);
+	labels(&f, want, sizeof(want));
+	teardown(&f);
+
+	fg_layout_fonts_preload(&o);
+	setup(&f, text, &o);
+	labels(&f, got, sizeof(got));
+	assert_string_equal(got, want);
+	teardown(&f);
+
+	other = o;
+	other.font_size = 24;
+	fg_layout_fonts_preload(&other);
+	setup(&f, text, &o);
+	labels(&f, got, sizeof(got));
+	assert_string_equal(got, want);
+	teardown(&f);
+
+	fg_layout_fonts_preload(&o);
+	fg_layout_fonts_release();
+}
+
 int
 main(void)
 {
@@ -258,6 +309,7 @@ main(void)
 		cmocka_unit_test(test_labels_utf8_never_cut),
 		cmocka_unit_test(test_labels_measured),
 		cmocka_unit_test(test_encoding),
+		cmocka_unit_test(test_fonts_preload),
 	};
 
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
