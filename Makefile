@@ -208,10 +208,10 @@ asan:
 		SANITIZE=address,undefined CFLAGS='-O1 -g' check
 
 ## valgrind: the golden tests under valgrind (memcheck, leaks), and the
-## unit tests of threaded reading, sorting, tree building and font
-## loading (memcheck, helgrind)
+## unit tests of threaded reading, sorting, tree building, font loading
+## and SVG writing (memcheck, helgrind)
 VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,possible --errors-for-leak-kinds=definite,possible
-VALGRIND_UNIT = test_folded test_stacks test_tree test_layout
+VALGRIND_UNIT = test_folded test_stacks test_tree test_layout test_svg
 valgrind: all $(VALGRIND_UNIT:%=$(BUILD)/tests/unit/%)
 	$(Q)BUILD=$(BUILD) WRAP='$(VALGRIND)' sh tests/golden/run.sh
 	@# the threads, which the small golden inputs never reach:

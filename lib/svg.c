@@ -5,7 +5,10 @@
  * well-formed XML whatever the input held.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libxml/xmlwriter.h>
@@ -38,6 +41,7 @@ fg_svg_opts_init(struct fg_svg_opts *o)
 	o->bg_bottom = "#eeeeb0";
 	o->search_color = (struct fg_rgb){ 230, 0, 230 };
 	o->factor_units = 1;
+	o->jobs = 1;
 }
 
 struct ctx {
@@ -549,135 +553,236 @@ add_rgb(struct fg_buf *b, struct fg_rgb c)
  * the result is as safe as the writer's own escaping, and much faster
  * for a hundred thousand frames.
  */
+struct frames_in {
+	const struct fg_tree *t;
+	const struct fg_layout *l;
+	const struct fg_symtab *syms;
+	const struct fg_rgb *cols;	/* by frame */
+	bool diff;
+	double total;
+};
+
+/* Appends frame i's markup to m; title is scratch. */
+static void
+frame_markup(struct ctx *c, const struct frames_in *in, size_t i,
+	     struct fg_buf *m, struct fg_buf *title)
+{
+	const struct fg_svg_opts *o = c->o;
+	const struct fg_layout_frame *f = fg_layout_frame(in->l, i);
+	const struct fg_tree_node *nd = fg_tree_node(in->t, f->node);
+	char num[FG_COUNT_BUFSZ + 8];
+	double w = fg_count_to_double(&nd->width), total = in->total;
+	int len;
+
+	fg_buf_adds(m, "<g class=\"f\" tabindex=\"0\"");
+	add_count(c, m, "data-x", &nd->x);
+	add_count(c, m, "data-w", &nd->width);
+	fg_buf_adds(m, " data-d=\"");
+	add_fixed(m, nd->depth, 0);
+	fg_buf_addc(m, '"');
+	add_count(c, m, "data-self", &nd->self);
+	if (in->diff) {
+		add_count(c, m, "data-b", &nd->before);
+		add_count(c, m, "data-a", &nd->after);
+	}
+	if (o->attrs != NULL && f->node != 0) {
+		size_t nl;
+		const char *raw_name = fg_symtab_str(in->syms, nd->name, &nl);
+		const char *const *kv = o->attrs(o->attrs_ctx, raw_name, nl);
+
+		for (; kv != NULL && kv[0] != NULL; kv += 2) {
+			size_t need = fg_utf8_sanitize(kv[1], strlen(kv[1]),
+						       NULL, 0);
+			struct fg_buf v = FG_BUF_INIT;
+
+			fg_buf_grow(&v, need + 1);
+			fg_utf8_sanitize(kv[1], strlen(kv[1]), v.buf, need + 1);
+			v.len = need;
+			fg_buf_addf(m, " %s=\"", kv[0]);
+			add_escaped(c, m, v.buf, v.len);
+			fg_buf_addc(m, '"');
+			fg_buf_release(&v);
+		}
+	}
+	fg_buf_adds(m, "><title>");
+
+	fg_buf_reset(title);
+	fg_buf_add(title, f->name, f->name_len);
+	len = scaled(o, &nd->width, num);
+	if (len < 0) {
+		fail(c, len, "count");
+		return;
+	}
+	fg_buf_add(title, " (", 2);
+	fg_buf_add(title, num, (size_t)len);
+	fg_buf_addc(title, ' ');
+	fg_buf_adds(title, o->countname);
+	fg_buf_add(title, ", ", 2);
+	add_fixed(title, total > 0 ? 100.0 * w / total : 0.0, 2);
+	fg_buf_addc(title, '%');
+	if (in->diff) {
+		char bs[FG_COUNT_BUFSZ + 8], as[FG_COUNT_BUFSZ + 8];
+		char ds[FG_COUNT_BUFSZ + 8];
+		double b = fg_count_to_double(&nd->before);
+		double a = fg_count_to_double(&nd->after);
+
+		if (scaled(o, &nd->before, bs) < 0 ||
+		    scaled(o, &nd->after, as) < 0) {
+			fail(c, FG_ERANGE, "count");
+			return;
+		}
+		signed_diff(c, &nd->after, &nd->before, ds);
+		fg_buf_addf(title, "; before %s, after %s, %s / ", bs, as, ds);
+		if (b > 0)
+			fg_buf_addf(title, "%+.2f%%", 100.0 * (a - b) / b);
+		else
+			fg_buf_adds(title, a > 0 ? "new" : "none");
+	}
+	fg_buf_addc(title, ')');
+	add_escaped(c, m, title->buf, title->len);
+
+	fg_buf_adds(m, "</title><rect x=\"");
+	add_fixed(m, f->x, 1);
+	fg_buf_adds(m, "\" y=\"");
+	add_fixed(m, f->y, 1);
+	fg_buf_adds(m, "\" width=\"");
+	add_fixed(m, f->w, 1);
+	fg_buf_adds(m, "\" height=\"");
+	add_fixed(m, f->h, 1);
+	fg_buf_adds(m, "\" fill=\"");
+	add_rgb(m, in->cols[i]);
+	fg_buf_adds(m, "\" rx=\"2\" ry=\"2\"/><text x=\"");
+	add_fixed(m, f->x + 3, 2);
+	fg_buf_adds(m, "\" y=\"");
+	add_fixed(m, f->y + f->h / 2 + o->font_size / 3 + 0.5, 2);
+	fg_buf_adds(m, "\">");
+	add_escaped(c, m, f->label, f->label_len);
+	fg_buf_adds(m, "</text></g>");
+}
+
+/* below this many frames, they are put together on one thread */
+#define FRAMES_PAR_MIN 4096
+#define FRAMES_MAX_JOBS 16
+
+/* One thread's share: frames lo .. hi - 1 into out. */
+struct frames_part {
+	struct ctx c;		/* its own scratch, failure and diagnostic */
+	struct fg_diag d;
+	const struct frames_in *in;
+	size_t lo, hi;
+	struct fg_buf out;
+	pthread_t tid;
+	bool started;
+};
+
+static void *
+frames_part_main(void *arg)
+{
+	struct frames_part *fp = arg;
+	struct fg_buf title = FG_BUF_INIT;
+	size_t i;
+
+	for (i = fp->lo; i < fp->hi && fp->c.rc == 0; i++)
+		frame_markup(&fp->c, fp->in, i, &fp->out, &title);
+	fg_buf_release(&title);
+	return NULL;
+}
+
+/*
+ * The colours are picked first, in frame order on the caller's thread
+ * (a palette map or a random palette hands them out in order); then,
+ * with o->jobs above 1 and no --nameattr callback, the markup of
+ * consecutive shares of the frames is put together on that many
+ * threads and written in order: the bytes are those of one thread.
+ */
 static void
 frames(struct ctx *c, const struct fg_tree *t, const struct fg_layout *l,
        struct fg_palette *p)
 {
 	const struct fg_svg_opts *o = c->o;
 	const struct fg_symtab *syms = fg_tree_symtab(t);
-	bool diff = fg_tree_is_diff(t);
-	double total = fg_layout_total(l), maxabs = fg_tree_max_delta(t);
-	double thr = o->diff_threshold * total / 100.0;
-	struct fg_buf title = FG_BUF_INIT, m = FG_BUF_INIT;
-	size_t i;
+	size_t n = fg_layout_count(l), i;
+	double maxabs = fg_tree_max_delta(t);
+	struct frames_in in = { t, l, syms, NULL, fg_tree_is_diff(t),
+				fg_layout_total(l) };
+	double thr = o->diff_threshold * in.total / 100.0;
+	struct fg_rgb *cols = fg_xreallocarray(NULL, n ? n : 1, sizeof(*cols));
+	unsigned jobs = o->jobs > FRAMES_MAX_JOBS ? FRAMES_MAX_JOBS : o->jobs;
 
-	start(c, "g");
-	attr(c, "id", "frames");
-	raw(c, "");
-	for (i = 0; i < fg_layout_count(l) && c->rc == 0; i++) {
+	for (i = 0; i < n; i++) {
 		const struct fg_layout_frame *f = fg_layout_frame(l, i);
 		const struct fg_tree_node *nd = fg_tree_node(t, f->node);
-		char num[FG_COUNT_BUFSZ + 8];
-		double w = fg_count_to_double(&nd->width);
-		struct fg_rgb col;
-		int len;
 
-		fg_buf_reset(&m);
-		fg_buf_adds(&m, "<g class=\"f\" tabindex=\"0\"");
-		add_count(c, &m, "data-x", &nd->x);
-		add_count(c, &m, "data-w", &nd->width);
-		fg_buf_adds(&m, " data-d=\"");
-		add_fixed(&m, nd->depth, 0);
-		fg_buf_addc(&m, '"');
-		add_count(c, &m, "data-self", &nd->self);
-		if (diff) {
-			add_count(c, &m, "data-b", &nd->before);
-			add_count(c, &m, "data-a", &nd->after);
-		}
-		if (o->attrs != NULL && f->node != 0) {
-			size_t nl;
-			const char *raw_name = fg_symtab_str(syms, nd->name, &nl);
-			const char *const *kv = o->attrs(o->attrs_ctx, raw_name, nl);
-
-			for (; kv != NULL && kv[0] != NULL; kv += 2) {
-				size_t need = fg_utf8_sanitize(kv[1], strlen(kv[1]),
-							       NULL, 0);
-				struct fg_buf v = FG_BUF_INIT;
-
-				fg_buf_grow(&v, need + 1);
-				fg_utf8_sanitize(kv[1], strlen(kv[1]), v.buf,
-						 need + 1);
-				v.len = need;
-				fg_buf_addf(&m, " %s=\"", kv[0]);
-				add_escaped(c, &m, v.buf, v.len);
-				fg_buf_addc(&m, '"');
-				fg_buf_release(&v);
-			}
-		}
-		fg_buf_adds(&m, "><title>");
-
-		fg_buf_reset(&title);
-		fg_buf_add(&title, f->name, f->name_len);
-		len = scaled(o, &nd->width, num);
-		if (len < 0) {
-			fail(c, len, "count");
-			break;
-		}
-		fg_buf_add(&title, " (", 2);
-		fg_buf_add(&title, num, (size_t)len);
-		fg_buf_addc(&title, ' ');
-		fg_buf_adds(&title, o->countname);
-		fg_buf_add(&title, ", ", 2);
-		add_fixed(&title, total > 0 ? 100.0 * w / total : 0.0, 2);
-		fg_buf_addc(&title, '%');
-		if (diff) {
-			char bs[FG_COUNT_BUFSZ + 8], as[FG_COUNT_BUFSZ + 8];
-			char ds[FG_COUNT_BUFSZ + 8];
-			double b = fg_count_to_double(&nd->before);
-			double a = fg_count_to_double(&nd->after);
-
-			if (scaled(o, &nd->before, bs) < 0 ||
-			    scaled(o, &nd->after, as) < 0) {
-				fail(c, FG_ERANGE, "count");
-				break;
-			}
-			signed_diff(c, &nd->after, &nd->before, ds);
-			fg_buf_addf(&title, "; before %s, after %s, %s / ", bs,
-				    as, ds);
-			if (b > 0)
-				fg_buf_addf(&title, "%+.2f%%", 100.0 * (a - b) / b);
-			else
-				fg_buf_adds(&title, a > 0 ? "new" : "none");
-		}
-		fg_buf_addc(&title, ')');
-		add_escaped(c, &m, title.buf, title.len);
-
-		if (diff) {
+		if (in.diff) {
 			double delta = fg_count_to_double(&nd->after) -
 				       fg_count_to_double(&nd->before);
 
-			col = fg_palette_diff_color(o->negate ? -delta : delta,
-						    maxabs, thr, o->diff_cb);
+			cols[i] = fg_palette_diff_color(o->negate ? -delta :
+							delta, maxabs, thr,
+							o->diff_cb);
 		} else if (f->node == 0) {
-			col = fg_palette_color(p, "all", 3);
+			cols[i] = fg_palette_color(p, "all", 3);
 		} else {
 			size_t nl;
 			const char *raw_name = fg_symtab_str(syms, nd->name, &nl);
 
-			col = fg_palette_color(p, raw_name, nl);
+			cols[i] = fg_palette_color(p, raw_name, nl);
 		}
-		fg_buf_adds(&m, "</title><rect x=\"");
-		add_fixed(&m, f->x, 1);
-		fg_buf_adds(&m, "\" y=\"");
-		add_fixed(&m, f->y, 1);
-		fg_buf_adds(&m, "\" width=\"");
-		add_fixed(&m, f->w, 1);
-		fg_buf_adds(&m, "\" height=\"");
-		add_fixed(&m, f->h, 1);
-		fg_buf_adds(&m, "\" fill=\"");
-		add_rgb(&m, col);
-		fg_buf_adds(&m, "\" rx=\"2\" ry=\"2\"/><text x=\"");
-		add_fixed(&m, f->x + 3, 2);
-		fg_buf_adds(&m, "\" y=\"");
-		add_fixed(&m, f->y + f->h / 2 + o->font_size / 3 + 0.5, 2);
-		fg_buf_adds(&m, "\">");
-		add_escaped(c, &m, f->label, f->label_len);
-		fg_buf_adds(&m, "</text></g>");
-		raw(c, m.buf);
+	}
+	in.cols = cols;
+
+	start(c, "g");
+	attr(c, "id", "frames");
+	raw(c, "");
+	if (jobs > 1 && n >= FRAMES_PAR_MIN && o->attrs == NULL) {
+		struct frames_part part[FRAMES_MAX_JOBS];
+		unsigned k;
+
+		for (k = 0; k < jobs; k++) {
+			part[k].c = *c;
+			fg_buf_init(&part[k].c.tmp);
+			fg_diag_clear(&part[k].d);
+			part[k].c.d = &part[k].d;
+			part[k].in = &in;
+			part[k].lo = n * k / jobs;
+			part[k].hi = n * (k + 1) / jobs;
+			fg_buf_init(&part[k].out);
+			part[k].started = k > 0 &&
+				pthread_create(&part[k].tid, NULL,
+					       frames_part_main, &part[k]) == 0;
+		}
+		for (k = 0; k < jobs; k++) {
+			if (part[k].started)
+				pthread_join(part[k].tid, NULL);
+			else
+				frames_part_main(&part[k]);
+		}
+		/* in order: the first failure is the one one thread meets */
+		for (k = 0; k < jobs; k++) {
+			if (part[k].c.rc < 0 && c->rc == 0) {
+				c->rc = part[k].c.rc;
+				if (c->d != NULL)
+					*c->d = part[k].d;
+			}
+			if (part[k].out.len > 0)
+				raw(c, part[k].out.buf);
+			fg_buf_release(&part[k].out);
+			fg_buf_release(&part[k].c.tmp);
+		}
+	} else {
+		struct fg_buf title = FG_BUF_INIT, m = FG_BUF_INIT;
+
+		for (i = 0; i < n && c->rc == 0; i++) {
+			fg_buf_reset(&m);
+			frame_markup(c, &in, i, &m, &title);
+			if (c->rc == 0)
+				raw(c, m.buf);
+		}
+		fg_buf_release(&title);
+		fg_buf_release(&m);
 	}
 	end(c);
-	fg_buf_release(&title);
-	fg_buf_release(&m);
+	free(cols);
 }
 
 static int

@@ -698,6 +698,7 @@ main(int argc, char **argv)
 	fg_filter_free(filter);
 	to.one_col = !diff;
 	to.jobs = jobs;
+	so.jobs = jobs;
 	if (diff && so.negate && !diff_width)
 		to.width = FG_TREE_WIDTH_BEFORE;
 	if (pal == FG_PAL_DIFF_CB) {
@@ -770,6 +771,9 @@ main(int argc, char **argv)
 	tree = fg_tree_build(s, &to, &rc, &d);
 	if (tree == NULL)
 		tool_die_diag(&d);
+	/* the tree holds what is drawn: room for the SVG's markup */
+	fg_stacks_free(s);
+	s = NULL;
 	lo.legend = diff;
 	layout = fg_layout_new(tree, &lo, &d);
 	if (layout == NULL)
@@ -814,7 +818,6 @@ main(int argc, char **argv)
 	fg_layout_free(layout);
 	fg_layout_fonts_release();
 	fg_tree_free(tree);
-	fg_stacks_free(s);
 	fg_symtab_free(syms);
 	if (nameattr_path != NULL)
 		nameattr_free(&na);

@@ -55,6 +55,8 @@ struct fg_svg_opts {
 	const struct fg_count *total;
 	fg_svg_attrs_fn attrs;	/* NULL or --nameattr's lookup */
 	void *attrs_ctx;
+	/* threads to put the frames' markup together on (1) */
+	unsigned jobs;
 };
 
 void fg_svg_opts_init(struct fg_svg_opts *o);

@@ -232,6 +232,108 @@ test_empty(void **state)
 	free(buf);
 }
 
+/*
+ * The SVG of text with so (and a random palette, whose colours depend
+ * on the order they are handed out in): its bytes in *out, its status
+ * returned, its diagnostic in *d.
+ */
+static int
+render_bytes(const char *text, struct fg_svg_opts *so, struct fg_buf *out,
+	     struct fg_diag *d)
+{
+	struct fg_folded_opts o = FG_FOLDED_OPTS_INIT;
+	struct fg_tree_opts to = FG_TREE_OPTS_INIT;
+	struct fg_layout_opts lo;
+	struct fg_folded_stats st;
+	struct fg_lines *in = fg_lines_from_mem(text, strlen(text), "t");
+	struct fg_symtab *syms = fg_symtab_new();
+	struct fg_stacks *s = fg_stacks_new(syms, 2);
+	struct fg_palette *p = fg_palette_new(FG_PAL_HOT, FG_COLOR_RANDOM, 7);
+	struct fg_tree *t;
+	struct fg_layout *l;
+	int rc;
+
+	assert_int_equal(fg_folded_read(in, s, &o, &st, d), FG_OK);
+	fg_lines_close(in);
+	to.one_col = st.ncounts != 2;
+	t = fg_tree_build(s, &to, &rc, d);
+	assert_non_null(t);
+	fg_layout_opts_init(&lo);
+	lo.font_width = 0.59;
+	lo.legend = fg_tree_is_diff(t);
+	l = fg_layout_new(t, &lo, d);
+	assert_non_null(l);
+	fg_buf_init(out);
+	rc = fg_svg_write_mem(t, l, p, so, out, d);
+	fg_layout_free(l);
+	fg_tree_free(t);
+	fg_palette_free(p);
+	fg_stacks_free(s);
+	fg_symtab_free(syms);
+	return rc;
+}
+
+/*
+ * Thousands of frames put together on 2 to 17 threads (16 at most are
+ * used) give the bytes of one thread, one count or two, and the same
+ * failure when a count times --factor does not fit.
+ */
+static void
+test_frames_on_threads(void **state)
+{
+	static const unsigned jobs[] = { 2, 3, 16, 17 };
+	struct fg_buf text = FG_BUF_INIT;
+	unsigned two, k, i, j;
+
+	(void)state;
+	for (two = 0; two < 2; two++) {
+		struct fg_svg_opts so;
+		struct fg_buf one, got;
+		struct fg_diag d1 = FG_DIAG_INIT, d2 = FG_DIAG_INIT;
+
+		fg_buf_reset(&text);
+		for (i = 0; i < 100; i++)
+			for (j = 0; j < 60; j++)
+				fg_buf_addf(&text, "root;f%u <&>;g%u %u%s\n", i,
+					    j, 1 + (i * j) % 7,
+					    two ? (j % 2 ? " 3" : " 1") : "");
+		fg_svg_opts_init(&so);
+		assert_int_equal(render_bytes(text.buf, &so, &one, &d1), FG_OK);
+		{
+			/* enough frames for the threads to be used */
+			size_t nf = 0;
+			const char *q;
+
+			for (q = one.buf; (q = strstr(q, "<g class=\"f\"")) != NULL;
+			     q++)
+				nf++;
+			assert_true(nf >= 4096);
+		}
+		for (k = 0; k < 4; k++) {
+			so.jobs = jobs[k];
+			assert_int_equal(render_bytes(text.buf, &so, &got, &d2),
+					 FG_OK);
+			assert_int_equal(got.len, one.len);
+			assert_memory_equal(got.buf, one.buf, one.len);
+			fg_buf_release(&got);
+		}
+		fg_buf_release(&one);
+
+		/* every count times 2^64 - 1 overflows */
+		so.factor_units = UINT64_MAX;
+		so.jobs = 1;
+		assert_int_equal(render_bytes(text.buf, &so, &one, &d1),
+				 FG_ERANGE);
+		so.jobs = 3;
+		assert_int_equal(render_bytes(text.buf, &so, &got, &d2),
+				 FG_ERANGE);
+		assert_string_equal(d2.msg, d1.msg);
+		fg_buf_release(&one);
+		fg_buf_release(&got);
+	}
+	fg_buf_release(&text);
+}
+
 int
 main(void)
 {
@@ -241,6 +343,7 @@ main(void)
 		cmocka_unit_test(test_differential),
 		cmocka_unit_test(test_factor_exact),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_frames_on_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
