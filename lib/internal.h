@@ -111,15 +111,6 @@ fg_load_le(const unsigned char *p, size_t n)
 	       (uint64_t)p[n - 1] << (8 * (n - 1));
 }
 
-#define FG_HASH_MUL 0x9fb21c651e98df25ULL
-
-/* The end of a text hash: the last 0 to 7 bytes, then the length. */
-static inline uint64_t
-fg_hash_finish(uint64_t h, uint64_t tail, size_t n)
-{
-	return fg_mix64(((h ^ tail) * FG_HASH_MUL) ^ n);
-}
-
 /* A 64 x 64 -> 128-bit product, its halves folded: a fast mixer. */
 static FG_ALWAYS_INLINE uint64_t
 fg_mum(uint64_t a, uint64_t b)
@@ -251,38 +242,45 @@ fg_bytes_eq(const void *a, const void *b, size_t n)
 
 /*
  * A hash for long byte strings (a stack's whole folded text): four
- * independent lanes of 8 bytes, so the multiplications overlap, then
- * the tail as fg_hash_name does it. Not for adversarial input either.
+ * independent lanes of 16 bytes, each one 128-bit product a step, so
+ * that the products overlap; then 16 bytes a step, and the last 16
+ * bytes (which may overlap what came before) with the length. Not for
+ * adversarial input either.
  */
 static inline uint64_t
 fg_hash_text(const void *data, size_t n)
 {
 	const unsigned char *p = data;
-	uint64_t a = 0x9e3779b97f4a7c15ULL ^ n, b = 0xbf58476d1ce4e5b9ULL;
-	uint64_t c = 0x94d049bb133111ebULL, d = 0x2545f4914f6cdd1dULL, h;
+	uint64_t a = FG_NAME_K0 ^ n, b = FG_NAME_K1, c = FG_NAME_K2;
+	uint64_t d = FG_NAME_K3, x, y;
 	size_t len = n;
 
-	while (len >= 32) {
-		a = (a ^ fg_load64(p)) * 0x9fb21c651e98df25ULL;
-		b = (b ^ fg_load64(p + 8)) * 0x9fb21c651e98df25ULL;
-		c = (c ^ fg_load64(p + 16)) * 0x9fb21c651e98df25ULL;
-		d = (d ^ fg_load64(p + 24)) * 0x9fb21c651e98df25ULL;
-		a ^= a >> 29;
-		b ^= b >> 29;
-		c ^= c >> 29;
-		d ^= d >> 29;
-		p += 32;
-		len -= 32;
+	while (len > 64) {
+		a = fg_mum(fg_load64(p) ^ FG_NAME_K0, fg_load64(p + 8) ^ a);
+		b = fg_mum(fg_load64(p + 16) ^ FG_NAME_K1, fg_load64(p + 24) ^ b);
+		c = fg_mum(fg_load64(p + 32) ^ FG_NAME_K2, fg_load64(p + 40) ^ c);
+		d = fg_mum(fg_load64(p + 48) ^ FG_NAME_K3, fg_load64(p + 56) ^ d);
+		p += 64;
+		len -= 64;
 	}
-	h = a ^ (b << 16 | b >> 48) ^ (c << 32 | c >> 32) ^
-	    (d << 48 | d >> 16);
-	while (len > 8) {
-		h = (h ^ fg_load64(p)) * 0x9fb21c651e98df25ULL;
-		h ^= h >> 29;
-		p += 8;
-		len -= 8;
+	a ^= c;
+	b ^= d;
+	while (len > 16) {
+		a = fg_mum(fg_load64(p) ^ FG_NAME_K2, fg_load64(p + 8) ^ a);
+		p += 16;
+		len -= 16;
 	}
-	return fg_hash_finish(h, fg_load_le(p, len), n);
+	if (n >= 16) {
+		x = fg_load64(p + len - 16);
+		y = fg_load64(p + len - 8);
+	} else if (n >= 8) {
+		x = fg_load64(p);
+		y = fg_load64(p + n - 8);
+	} else {
+		x = fg_load_le(p, n);
+		y = 0;
+	}
+	return fg_mum(x ^ FG_NAME_K3 ^ b, y ^ FG_NAME_K4 ^ a);
 }
 
 /*

@@ -392,6 +392,44 @@ test_intern_two_tables(void **state)
 	fg_symtab_free(u);
 }
 
+/*
+ * The name and text hashes, over exactly sized buffers of every length
+ * to 300 bytes (AddressSanitizer sees a read past one): any one byte
+ * changed, or the length, changes the hash.
+ */
+static void
+test_hashes_every_byte(void **state)
+{
+	size_t n, i;
+	unsigned which;
+
+	(void)state;
+	srand(5);
+	for (which = 0; which < 2; which++) {
+		for (n = 0; n <= 300; n++) {
+			unsigned char *b = malloc(n ? n : 1);
+			uint64_t h0, h;
+
+			for (i = 0; i < n; i++)
+				b[i] = (unsigned char)(rand() % 256);
+			h0 = which ? fg_hash_text(b, n) : fg_hash_name(b, n);
+			if (n > 0) {
+				h = which ? fg_hash_text(b, n - 1) :
+					    fg_hash_name(b, n - 1);
+				assert_true(h != h0);
+			}
+			for (i = 0; i < n; i++) {
+				b[i] ^= (unsigned char)(1u << (i % 8));
+				h = which ? fg_hash_text(b, n) :
+					    fg_hash_name(b, n);
+				assert_true(h != h0);
+				b[i] ^= (unsigned char)(1u << (i % 8));
+			}
+			free(b);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -404,6 +442,7 @@ main(void)
 		cmocka_unit_test(test_intern_two_tables),
 		cmocka_unit_test(test_bytes_eq),
 		cmocka_unit_test(test_intern_lengths),
+		cmocka_unit_test(test_hashes_every_byte),
 		cmocka_unit_test(test_intern_collisions),
 	};
 
