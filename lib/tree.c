@@ -776,12 +776,16 @@ join_tasks(struct fg_tree *t, struct task *tasks, const struct seg *segs,
 		nodes[gmap[i]] = nd;
 	}
 	for (i = 0; i < nsegs; i++) {
-		const struct task *tk = &tasks[segs[i].task];
-		const struct fg_tree *sub = tk->sub;
-		uint32_t p = gmap[tk->w.node], base = tk->base - 1;
+		const struct task *tk;
+		const struct fg_tree *sub;
+		uint32_t p, base;
 
 		if (segs[i].task == FG_TREE_NONE)
 			continue;
+		tk = &tasks[segs[i].task];
+		sub = tk->sub;
+		p = gmap[tk->w.node];
+		base = tk->base - 1;
 		nodes[p].first_child = MAP(sub->nodes[0].first_child,
 					   base + sub->nodes[0].first_child);
 		if (fg_count_add(&nodes[p].self, &sub->nodes[0].self) < 0)
