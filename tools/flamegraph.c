@@ -750,8 +750,7 @@ main(int argc, char **argv)
 		tool_warn("no stack counts found");
 		rc = raster ? fg_raster_write_empty(&so, &ro, lo.width, out, &d) :
 			fg_svg_write_empty(&so, lo.width, out, &d);
-		if (raster)
-			fg_layout_fonts_release();
+		fg_layout_fonts_release();
 		if (rc < 0)
 			tool_die_diag(&d);
 		tool_output_close();
