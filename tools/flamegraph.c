@@ -51,7 +51,8 @@ usage(void)
 "Output:  -o/--output FILE  --format svg|png|pdf (default: -o's extension)\n"
 "         --scale N  --theme light|dark  --page-fit a4|letter\n"
 "         --search REGEX  --strict  -h/--help  -V/--version\n"
-"Reading: -j/--jobs N (threads for a regular file; default: CPUs)\n"
+"Threads: -j/--jobs N (to read a regular file, build the tree and\n"
+"         the SVG; default: CPUs)\n"
 "\n"
 TOOL_COMMON_HELP
 "\n"
